@@ -1,0 +1,102 @@
+"""JSON Web Keys: public JWKs out (RFC 7517), RFC 7638 thumbprints, JWKS in for the verifier."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from schemas.errors import ConfigurationError, UnknownKey
+
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+
+# RFC 7638 §3.2: the required members of each key type, which alone enter the thumbprint.
+_THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"),
+                       "RSA": ("e", "kty", "n")}
+_CURVE_OF_ALG = {"ES256": "P-256", "ES384": "P-384", "EdDSA": "Ed25519"}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 JWK SHA-256 thumbprint, base64url: the ``kid`` of every key we publish."""
+    members = _THUMBPRINT_MEMBERS.get(str(jwk.get("kty")))
+    if members is None:
+        raise ConfigurationError(f"cannot take the thumbprint of a {jwk.get('kty')!r} key")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    return b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
+
+
+def algorithm_for(public_key: PublicKey) -> str:
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return "EdDSA"
+    curve = public_key.curve.name
+    alg = {"secp256r1": "ES256", "secp384r1": "ES384"}.get(curve)
+    if alg is None:
+        raise ConfigurationError(f"curve {curve} is not supported; use P-256, P-384 or Ed25519")
+    return alg
+
+
+def public_jwk(public_key: PublicKey) -> dict[str, Any]:
+    """The public JWK with ``kid`` (thumbprint), ``alg`` and ``use``; never a private member."""
+    alg = algorithm_for(public_key)
+    algorithm = jwt.get_algorithm_by_name(alg)
+    jwk: dict[str, Any] = json.loads(algorithm.to_jwk(public_key))
+    jwk = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
+    return {**jwk, "kid": thumbprint(jwk), "alg": alg, "use": "sig"}
+
+
+@dataclass(frozen=True)
+class VerificationKey:
+    """A trusted public key, as the verifier knows it from an issuer's JWKS."""
+
+    kid: str
+    alg: str
+    key: PublicKey
+    jwk: Mapping[str, Any]
+
+
+def parse_jwks(document: Any) -> dict[str, VerificationKey]:
+    """Read a JWKS document fetched from a trusted issuer; skip keys we cannot use.
+
+    The ``alg`` of each key is fixed by its curve, so a token cannot talk us into another
+    algorithm for the same key material (RFC 8725 §3.1).
+    """
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise UnknownKey("the issuer's JWKS is not a JSON object with a 'keys' list")
+    found: dict[str, VerificationKey] = {}
+    for entry in document["keys"]:
+        if not isinstance(entry, dict) or entry.get("use", "sig") != "sig":
+            continue
+        if any(member in entry for member in ("d", "p", "q", "k")):
+            continue  # never accept (or keep) private or symmetric material
+        alg = _alg_of(entry)
+        if alg is None:
+            continue
+        try:
+            key = jwt.get_algorithm_by_name(alg).from_jwk(entry)
+        except (jwt.exceptions.InvalidKeyError, ValueError, KeyError, TypeError):
+            continue
+        if not isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)):
+            continue
+        kid = entry.get("kid") or thumbprint(entry)
+        found[str(kid)] = VerificationKey(str(kid), alg, key, dict(entry))
+    return found
+
+
+def _alg_of(entry: Mapping[str, Any]) -> str | None:
+    curve = entry.get("crv")
+    alg = next((a for a, c in _CURVE_OF_ALG.items() if c == curve), None)
+    declared = entry.get("alg")
+    if declared is not None and declared != alg:
+        return None
+    return alg

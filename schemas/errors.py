@@ -1,0 +1,157 @@
+"""The one exception hierarchy. Codes are part of the public contract.
+
+Branches follow whose fault it is: the caller's request (``InvalidRequest``), the credential being
+checked (``CredentialRejected``), a remote service (``UpstreamUnavailable``) or our own
+configuration (``ConfigurationError``). Every error carries a machine ``code``, a human ``detail``
+naming what was checked, an optional ``hint`` saying what to do, and its facts as attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PramaanError(Exception):
+    code = "pramaan.error"
+    http_status = 500
+
+    def __init__(self, detail: str, *, hint: str | None = None, code: str | None = None,
+                 **facts: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.hint = hint
+        if code is not None:
+            self.code = code
+        self.facts = facts
+        for name, value in facts.items():
+            setattr(self, name, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "detail": self.detail}
+        if self.hint:
+            body["hint"] = self.hint
+        return body
+
+
+# -- the caller's fault -------------------------------------------------------------------------
+class InvalidRequest(PramaanError):
+    code = "request.invalid"
+    http_status = 400
+
+
+class InputTooLarge(InvalidRequest):
+    code = "request.too_large"
+    http_status = 413
+
+
+class Unauthenticated(InvalidRequest):
+    code = "auth.unauthenticated"
+    http_status = 401
+
+
+class Forbidden(InvalidRequest):
+    code = "auth.forbidden"
+    http_status = 403
+
+
+class NotFound(InvalidRequest):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(InvalidRequest):
+    code = "conflict"
+    http_status = 409
+
+
+class InvalidTransition(Conflict):
+    code = "status.invalid_transition"
+
+
+class InvalidData(InvalidRequest):
+    """Data that does not fit its schema or the registry (unknown council, missing field)."""
+
+    code = "data.invalid"
+    http_status = 422
+
+
+# -- the credential's fault ---------------------------------------------------------------------
+class CredentialRejected(PramaanError):
+    code = "credential.rejected"
+    http_status = 422
+
+
+class MalformedCredential(CredentialRejected):
+    code = "credential.malformed"
+
+
+class MalformedQr(MalformedCredential):
+    """Scanned QR text that does not decode to a compact JWS (docs/qr-format.md)."""
+
+    code = "qr.malformed"
+
+
+class UnsupportedQrVersion(MalformedQr):
+    """QR text in a format version this build has no dictionary for (a newer issuer, or garbage)."""
+
+    code = "qr.unsupported_version"
+
+
+class QrTooLarge(MalformedQr):
+    """QR text, or its inflated credential, over the size caps; also a token too big for one QR."""
+
+    code = "qr.too_large"
+
+
+class UnsupportedAlgorithm(CredentialRejected):
+    code = "credential.algorithm_not_allowed"
+
+
+class WrongMediaType(CredentialRejected):
+    code = "credential.media_type"
+
+
+class UntrustedIssuer(CredentialRejected):
+    code = "credential.untrusted_issuer"
+
+
+class UnknownKey(CredentialRejected):
+    code = "credential.unknown_key"
+
+
+class BadSignature(CredentialRejected):
+    code = "credential.bad_signature"
+
+
+class Expired(CredentialRejected):
+    code = "credential.expired"
+
+
+class NotYetValid(CredentialRejected):
+    code = "credential.not_yet_valid"
+
+
+class SchemaViolation(CredentialRejected):
+    code = "credential.schema"
+
+
+class Revoked(CredentialRejected):
+    code = "credential.revoked"
+
+
+class Suspended(CredentialRejected):
+    code = "credential.suspended"
+
+
+# -- someone else's fault -----------------------------------------------------------------------
+class UpstreamUnavailable(PramaanError):
+    code = "upstream.unavailable"
+    http_status = 503
+
+
+# -- ours ---------------------------------------------------------------------------------------
+class ConfigurationError(PramaanError):
+    """A deployment mistake. The detail is logged, never returned to a client."""
+
+    code = "configuration"
+    http_status = 500

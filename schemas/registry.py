@@ -1,0 +1,119 @@
+"""Councils, professions and certificate types, loaded from data files.
+
+A new council or profession (nursing, physiotherapy) is a JSON file, not code: the built-in files in
+``schemas/data`` are merged with any extra files a deployment lists in its settings, and every file
+is validated against ``registry.schema.json`` before use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from schemas.errors import ConfigurationError, NotFound
+
+DATA_DIR = Path(__file__).parent / "data"
+BUILTIN_FILES = ("professions.json", "councils.json", "certificate_types.json")
+
+
+@dataclass(frozen=True)
+class Profession:
+    id: str
+    name: str
+    name_hi: str
+    practitioner: str
+
+
+@dataclass(frozen=True)
+class Council:
+    id: str
+    name: str
+    name_hi: str
+    profession: str
+    registration_prefix: str
+    act: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateType:
+    id: str
+    vc_type: str
+    code: str
+    title: str
+    title_hi: str
+    schema: str
+    validity: str
+    extra_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Registry:
+    professions: dict[str, Profession]
+    councils: dict[str, Council]
+    certificate_types: dict[str, CertificateType]
+
+    def council(self, council_id: str) -> Council:
+        try:
+            return self.councils[council_id]
+        except KeyError:
+            raise NotFound(f"council {council_id!r} is not in the registry",
+                           hint=f"known councils: {', '.join(sorted(self.councils))}") from None
+
+    def certificate_type(self, type_id: str) -> CertificateType:
+        try:
+            return self.certificate_types[type_id]
+        except KeyError:
+            raise NotFound(f"certificate type {type_id!r} is not known",
+                           hint=f"use one of: {', '.join(sorted(self.certificate_types))}") from None
+
+    def certificate_type_by_vc_type(self, vc_types: Iterable[str]) -> CertificateType | None:
+        wanted = set(vc_types)
+        return next((t for t in self.certificate_types.values() if t.vc_type in wanted), None)
+
+
+@cache
+def _file_schema() -> dict[str, Any]:
+    return json.loads((DATA_DIR / "registry.schema.json").read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        jsonschema.validate(data, _file_schema())
+    except (OSError, ValueError) as err:
+        raise ConfigurationError(f"registry file {path} cannot be read: {err}") from err
+    except jsonschema.ValidationError as err:
+        where = "/".join(str(p) for p in err.absolute_path) or "(top)"
+        raise ConfigurationError(f"registry file {path}: {where}: {err.message}") from err
+    return data  # type: ignore[no-any-return]
+
+
+def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
+    """Merge the built-in data with a deployment's extra files; later files add or override by id."""
+    professions: dict[str, Profession] = {}
+    councils: dict[str, Council] = {}
+    types: dict[str, CertificateType] = {}
+    for path in [DATA_DIR / name for name in BUILTIN_FILES] + [Path(p) for p in extra_files]:
+        data = _read(path)
+        for p in data.get("professions", []):
+            professions[p["id"]] = Profession(**p)
+        for c in data.get("councils", []):
+            councils[c["id"]] = Council(**c)
+        for t in data.get("certificate_types", []):
+            types[t["id"]] = CertificateType(**{**t, "extra_fields": tuple(t["extra_fields"])})
+    for council in councils.values():
+        if council.profession not in professions:
+            raise ConfigurationError(
+                f"council {council.id!r} names profession {council.profession!r}, which no file defines")
+    return Registry(professions, councils, types)
+
+
+@cache
+def default_registry() -> Registry:
+    return load_registry()
