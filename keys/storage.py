@@ -1,19 +1,29 @@
-"""Private keys at rest: PKCS#8, encrypted with the passphrase from settings.
+"""Private keys at rest: PKCS#8 DER sealed with AES-256-GCM under a scrypt key from a passphrase.
 
-``BestAvailableEncryption`` lets ``cryptography`` choose the current strong scheme (PBES2 with a
-memory-hard KDF and AES-256). A wrong passphrase and a damaged blob fail the same opaque way,
-like Fernet's single ``InvalidToken``: the error never says which, and never carries key bytes.
+Layout: ``PRK1`` | log2(scrypt N) (1 byte) | salt (16) | nonce (12) | ciphertext+tag. The header
+is authenticated as associated data, so a blob cannot be downgraded to a cheaper KDF. A wrong
+passphrase and a damaged blob fail the same opaque way, like Fernet's single ``InvalidToken``:
+the error never says which, and never carries key bytes.
 """
 
 from __future__ import annotations
 
+import os
+import struct
+
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from keys.jwk import PrivateKey
 from schemas.errors import ConfigurationError
 
 SUPPORTED = ("ES256", "ES384", "EdDSA")
+MAGIC = b"PRK1"
+DEFAULT_COST = 15  # scrypt N = 2**15, r = 8: about 32 MiB and 50-100 ms, paid once per process
+_HEADER = struct.Struct(">4sB16s12s")
 
 
 def generate_private_key(alg: str = "ES256") -> PrivateKey:
@@ -27,24 +37,37 @@ def generate_private_key(alg: str = "ES256") -> PrivateKey:
                              hint=f"use one of {', '.join(SUPPORTED)}")
 
 
-def encrypt_private_key(key: PrivateKey, passphrase: str) -> bytes:
+def _derive(passphrase: str, salt: bytes, cost: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=2**cost, r=8, p=1).derive(passphrase.encode("utf-8"))
+
+
+def encrypt_private_key(key: PrivateKey, passphrase: str, *, cost: int = DEFAULT_COST) -> bytes:
     if not passphrase:
         raise ConfigurationError("an empty key passphrase would store the key in clear")
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
-    )
+    if not 10 <= cost <= 22:
+        raise ConfigurationError("the scrypt cost must be between 10 and 22")
+    salt, nonce = os.urandom(16), os.urandom(12)
+    header = _HEADER.pack(MAGIC, cost, salt, nonce)
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    return header + AESGCM(_derive(passphrase, salt, cost)).encrypt(nonce, der, header)
 
 
 def decrypt_private_key(blob: bytes, passphrase: str) -> PrivateKey:
+    failure = ConfigurationError(
+        "a stored signing key cannot be decrypted",
+        hint="check PRAMAAN_KEY_PASSPHRASE; it must be the one the key was created with")
+    if len(blob) <= _HEADER.size:
+        raise failure
+    magic, cost, salt, nonce = _HEADER.unpack_from(blob)
+    if magic != MAGIC or not 10 <= cost <= 22:
+        raise failure
     try:
-        key = serialization.load_pem_private_key(blob, password=passphrase.encode("utf-8"))
-    except (ValueError, TypeError) as err:
-        raise ConfigurationError(
-            "a stored signing key cannot be decrypted",
-            hint="check PRAMAAN_KEY_PASSPHRASE; it must be the one the key was created with",
-        ) from err
+        der = AESGCM(_derive(passphrase, salt, cost)).decrypt(
+            nonce, blob[_HEADER.size:], blob[:_HEADER.size])
+        key = serialization.load_der_private_key(der, password=None)
+    except (InvalidTag, ValueError) as err:
+        raise failure from err
     if not isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
-        raise ConfigurationError("a stored signing key is of an unsupported type")
+        raise failure
     return key

@@ -1,0 +1,97 @@
+"""The issuer service: ``create_app(settings)`` builds everything; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from issuer import db
+from issuer.keystore.service import KeyRingCache
+from issuer.settings import IssuerSettings
+from schemas.errors import ConfigurationError, InputTooLarge, PramaanError
+from schemas.registry import Registry, load_registry
+
+if TYPE_CHECKING:
+    from issuer.delivery.pdf import CertificatePdfRenderer
+
+log = logging.getLogger("pramaan.issuer")
+
+
+@dataclass
+class IssuerState:
+    settings: IssuerSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    registry: Registry
+    keyring: KeyRingCache
+    _renderer: CertificatePdfRenderer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def renderer(self) -> CertificatePdfRenderer:
+        """Fonts are parsed and the template built once, on first use."""
+        if self._renderer is None:
+            from issuer.delivery.pdf import CertificatePdfRenderer
+
+            with self._lock:
+                if self._renderer is None:
+                    self._renderer = CertificatePdfRenderer.load()
+        return self._renderer
+
+
+def build_state(settings: IssuerSettings, engine: Engine | None = None) -> IssuerState:
+    engine = engine or db.make_engine(settings.database_url)
+    return IssuerState(settings=settings, engine=engine, sessions=db.session_factory(engine),
+                       registry=load_registry(settings.registry_files),
+                       keyring=KeyRingCache(settings.key_passphrase.get_secret_value()))
+
+
+def create_app(settings: IssuerSettings, *, state: IssuerState | None = None) -> FastAPI:
+    from issuer.routes import register_routes
+
+    app = FastAPI(title="Pramaan issuer", version="0.1.0",
+                  description="Issues council certificates as W3C verifiable credentials "
+                              "(vc+jwt). Staff endpoints need a bearer token.")
+    app.state.pramaan = state or build_state(settings)
+    register_routes(app)
+    _install_error_handlers(app)
+    _limit_body_size(app, settings.max_request_bytes)
+    return app
+
+
+def error_response(err: PramaanError) -> JSONResponse:
+    if isinstance(err, ConfigurationError):
+        log.error("configuration error: %s", err.detail)
+        return JSONResponse({"error": err.code, "detail": "the service is misconfigured; "
+                             "the operator has been told"}, status_code=500)
+    return JSONResponse(err.to_dict(), status_code=err.http_status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PramaanError)
+    async def _pramaan(_request: Request, err: PramaanError) -> JSONResponse:
+        return error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+        problems = [{"field": "/".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]}
+                    for e in err.errors()]
+        return JSONResponse({"error": "request.invalid", "detail": "the request body is not valid",
+                             "problems": problems}, status_code=422)
+
+
+def _limit_body_size(app: FastAPI, limit: int) -> None:
+    @app.middleware("http")
+    async def _cap(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return error_response(InputTooLarge(f"request bodies are limited to {limit} bytes"))
+        return await call_next(request)

@@ -1,0 +1,30 @@
+"""Read the audit trail (staff with the audit permission)."""
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from issuer.audit import service
+from issuer.deps import SessionDep, StaffDep
+
+router = APIRouter(tags=["audit"])
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+
+
+@router.get("/audit", response_model=list[AuditEventOut])
+def list_events(session: SessionDep, staff: StaffDep, subject: str | None = None,
+                action: str | None = None, limit: int = Query(100, ge=1, le=1000)
+                ) -> list[AuditEventOut]:
+    staff.require("audit")
+    return [AuditEventOut.model_validate(e, from_attributes=True)
+            for e in service.list_events(session, subject=subject, action=action, limit=limit)]

@@ -1,0 +1,258 @@
+"""The ``issuer`` command: set up, run, manage keys and tokens, register and issue.
+
+Commands that act as staff (``register``, ``issue``, ``show``) authenticate with a staff token
+(``--token`` or ``PRAMAAN_TOKEN``), exactly as the HTTP API does, so the audit trail names who
+acted. Errors print what was wrong and what to do, and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from issuer import db
+from issuer.app import IssuerState, build_state
+from issuer.auth.service import Staff, authenticate, create_token
+from issuer.credentials import service as credentials
+from issuer.credentials.api import CertificateOut
+from issuer.credentials.models import IssuedCredential
+from issuer.delivery.service import certificate_pdf
+from issuer.keystore import service as keystore
+from issuer.registry import service as register
+from issuer.registry.inputs import RegistrantIn
+from issuer.settings import IssuerSettings
+from schemas.errors import PramaanError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = IssuerSettings()
+    except ValidationError as err:
+        print(f"error: settings: {err.errors()[0]['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    state = build_state(settings)
+    try:
+        result: int = args.run(state, args)
+        return result
+    except PramaanError as err:
+        print(f"error: {err.detail}", file=sys.stderr)
+        if err.hint:
+            print(f"hint: {err.hint}", file=sys.stderr)
+        return EXIT_USAGE if err.http_status < 500 else EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="issuer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    def command(name: str, run: Callable[[IssuerState, argparse.Namespace], int], help: str
+                ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(run=run)
+        return p
+
+    command("init", _init, "create or upgrade the database and make the first signing key")
+    demo = command("demo", _demo, "init, then load the demo register and print a staff token")
+    demo.add_argument("--token-file", type=Path, default=Path("var/demo-token.txt"))
+    serve = command("serve", _serve, "run the issuer HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    keys = sub.add_parser("keys", help="signing keys").add_subparsers(metavar="ACTION")
+    p = keys.add_parser("rotate", help="make a new signing key; the old one stays published")
+    p.add_argument("--alg", choices=["ES256", "ES384", "EdDSA"])
+    p.set_defaults(run=_keys_rotate)
+    keys.add_parser("list", help="list keys (never private parts)").set_defaults(run=_keys_list)
+
+    tokens = sub.add_parser("tokens", help="staff API tokens").add_subparsers(metavar="ACTION")
+    p = tokens.add_parser("create", help="create a staff token; it is shown once")
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", required=True, choices=["viewer", "registrar", "admin"])
+    p.add_argument("--council", action="append", required=True, dest="councils",
+                   help="council id this token acts for (repeat; '*' for all)")
+    p.set_defaults(run=_tokens_create)
+
+    p = command("register", _register, "add registrants from a JSON file (one or a list)")
+    p.add_argument("file", type=Path)
+    _token_arg(p)
+    p = command("issue", _issue, "issue a certificate for a registration")
+    p.add_argument("--council", required=True)
+    p.add_argument("--number", required=True, help="registration number")
+    p.add_argument("--type", required=True, help="registration, good-standing or noc")
+    for field in ("addressee", "purpose", "destination"):
+        p.add_argument(f"--{field}")
+    p.add_argument("--pdf", type=Path, help="also write the PDF here")
+    _token_arg(p)
+    p = command("show", _show, "print a certificate as JSON or the vc+jwt, or write its PDF")
+    p.add_argument("certificate_number")
+    p.add_argument("--format", choices=["json", "jwt", "pdf"], default="json")
+    p.add_argument("--out", type=Path, help="file to write (required for pdf)")
+    _token_arg(p)
+    return parser
+
+
+def _token_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--token", default=os.environ.get("PRAMAAN_TOKEN"),
+                   help="staff token (default: $PRAMAAN_TOKEN)")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _session(state: IssuerState) -> Session:
+    return state.sessions()
+
+
+def _staff(session: Session, args: argparse.Namespace) -> Staff:
+    return authenticate(session, f"Bearer {args.token}" if args.token else None)
+
+
+def _init(state: IssuerState, _args: argparse.Namespace) -> int:
+    db.migrate(state.engine)
+    with state.sessions.begin() as session:
+        if keystore.active_kid(session) is None:
+            key = keystore.create_key(session, alg=state.settings.signing_algorithm,
+                                      passphrase=state.settings.key_passphrase.get_secret_value(),
+                                      now=_now(), kdf_cost=state.settings.key_kdf_cost)
+            print(f"created signing key {key.kid} ({key.alg})")
+    print(f"database ready: {state.engine.url.render_as_string(hide_password=True)}")
+    return EXIT_OK
+
+
+def _demo(state: IssuerState, args: argparse.Namespace) -> int:
+    from issuer.demo.load import create_demo_token, load_demo_register
+
+    if state.settings.env != "dev":
+        print("error: demo data is only loaded with PRAMAAN_ENV=dev", file=sys.stderr)
+        return EXIT_USAGE
+    _init(state, args)
+    with state.sessions.begin() as session:
+        added = load_demo_register(session, registry=state.registry, now=_now())
+        token = create_demo_token(session, registry=state.registry, now=_now())
+    args.token_file.parent.mkdir(parents=True, exist_ok=True)
+    args.token_file.write_text(token + "\n")
+    args.token_file.chmod(0o600)
+    print(f"demo register: {added} registrants added")
+    print(f"demo staff token (admin, all councils) written to {args.token_file}")
+    return EXIT_OK
+
+
+def _serve(state: IssuerState, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from issuer.app import create_app
+
+    uvicorn.run(create_app(state.settings, state=state), host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def _keys_rotate(state: IssuerState, args: argparse.Namespace) -> int:
+    with state.sessions.begin() as session:
+        key = keystore.rotate(session, alg=args.alg or state.settings.signing_algorithm,
+                              passphrase=state.settings.key_passphrase.get_secret_value(),
+                              now=_now(), kdf_cost=state.settings.key_kdf_cost)
+        from issuer.audit import service as audit
+
+        audit.record(session, actor="cli:keys", action="key.rotated", subject=f"key:{key.kid}",
+                     now=_now(), details={"alg": key.alg})
+    print(f"new signing key {key.kid} ({key.alg}); earlier keys stay published")
+    return EXIT_OK
+
+
+def _keys_list(state: IssuerState, _args: argparse.Namespace) -> int:
+    with _session(state) as session:
+        for row in keystore.list_keys(session):
+            retired = f" retired {row.retired_at:%Y-%m-%d}" if row.retired_at else ""
+            print(f"{row.kid}  {row.alg:6} {row.status:8} created {row.created_at:%Y-%m-%d}"
+                  f"{retired}")
+    return EXIT_OK
+
+
+def _tokens_create(state: IssuerState, args: argparse.Namespace) -> int:
+    with state.sessions.begin() as session:
+        row, secret = create_token(session, name=args.name, role=args.role,
+                                   councils=args.councils, now=_now(),
+                                   known_councils=set(state.registry.councils))
+    print(f"token {row.id} for {row.name} ({row.role}; councils {', '.join(row.councils)}):")
+    print(secret)
+    return EXIT_OK
+
+
+def _register(state: IssuerState, args: argparse.Namespace) -> int:
+    data = json.loads(args.file.read_text("utf-8"))
+    entries = data if isinstance(data, list) else data.get("registrants", [data])
+    with state.sessions.begin() as session:
+        staff = _staff(session, args)
+        for entry in entries:
+            try:
+                registrant = RegistrantIn.model_validate(entry)
+            except ValidationError as err:
+                first = err.errors()[0]
+                print(f"error: {'/'.join(map(str, first['loc']))}: {first['msg']}",
+                      file=sys.stderr)
+                return EXIT_USAGE
+            staff.require("register", registrant.registration.council_id)
+            row = register.register(session, registrant, registry=state.registry,
+                                    actor=staff.actor, now=_now())
+            print(f"registration {row.id}: {row.council_id} {row.registration_number}")
+    return EXIT_OK
+
+
+def _issue(state: IssuerState, args: argparse.Namespace) -> int:
+    extra = {f: getattr(args, f) for f in ("addressee", "purpose", "destination")
+             if getattr(args, f) is not None}
+    with state.sessions.begin() as session:
+        staff = _staff(session, args)
+        registration = register.get_by_number(session, args.council, args.number)
+        row = credentials.issue(
+            session, credentials.IssueRequest(registration.id, args.type, extra),
+            staff=staff, registry=state.registry, keyring=state.keyring.current(session),
+            public_base=state.settings.public_base_url, now=_now())
+    print(f"issued {row.certificate_number} ({row.certificate_type}) {row.credential_id}")
+    if args.pdf:
+        args.pdf.write_bytes(_pdf(state, row))
+        print(f"PDF written to {args.pdf}")
+    return EXIT_OK
+
+
+def _show(state: IssuerState, args: argparse.Namespace) -> int:
+    with _session(state) as session:
+        staff = _staff(session, args)
+        row = credentials.get(session, args.certificate_number)
+        staff.require("read", row.council_id)
+    if args.format == "jwt":
+        print(row.token)
+    elif args.format == "json":
+        print(CertificateOut.of(row).model_dump_json(indent=2))
+    elif args.out is None:
+        print("error: --out FILE is required for a PDF", file=sys.stderr)
+        return EXIT_USAGE
+    else:
+        args.out.write_bytes(_pdf(state, row))
+        print(f"PDF written to {args.out}")
+    return EXIT_OK
+
+
+def _pdf(state: IssuerState, row: IssuedCredential) -> bytes:
+    return certificate_pdf(row, renderer=state.renderer, registry=state.registry,
+                           page_url=state.settings.verify_page_url)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

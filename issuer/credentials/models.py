@@ -1,0 +1,31 @@
+"""Issued credentials. The signed token is the record; the PDF is re-rendered from it on demand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from issuer.db import Base
+
+
+class IssuedCredential(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("issued_by", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_number: Mapped[str] = mapped_column(String(32), unique=True)
+    credential_id: Mapped[str] = mapped_column(String(300), unique=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
+    council_id: Mapped[str] = mapped_column(String(32), index=True)
+    certificate_type: Mapped[str] = mapped_column(String(32))
+    token: Mapped[str] = mapped_column(Text)
+    kid: Mapped[str] = mapped_column(String(100), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)

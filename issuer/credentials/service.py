@@ -1,0 +1,176 @@
+"""Issue certificates as signed credentials, and read them back.
+
+Issuance is one transaction: the credential row and its audit event are written together or not
+at all (the request boundary commits). A repeated request with the same idempotency key returns
+the credential issued the first time instead of issuing twice, also when two such requests race.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.audit import service as audit
+from issuer.auth.service import Staff
+from issuer.credentials.models import IssuedCredential
+from issuer.registry import service as register
+from issuer.registry.models import Registration
+from keys.keyring import KeyRing
+from keys.signing import parse_payload, sign_credential
+from schemas import credential as vc
+from schemas.errors import Conflict, InvalidData, InvalidTransition, NotFound
+from schemas.registry import CertificateType, Registry
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    registration_id: int
+    certificate_type: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"registration_id": self.registration_id, "type": self.certificate_type,
+                "extra": dict(sorted(self.extra.items()))}
+
+
+def new_certificate_number(prefix: str, type_code: str) -> str:
+    """e.g. ``HMC-RC-7K3M-Q9PX``: 40 random bits in Crockford base32, easy to read out and type."""
+    code = "".join(secrets.choice(CROCKFORD) for _ in range(8))
+    return f"{prefix}-{type_code}-{code[:4]}-{code[4:]}"
+
+
+def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Registry,
+          keyring: KeyRing, public_base: str, now: datetime) -> IssuedCredential:
+    if request.idempotency_key:
+        earlier = _find_by_idempotency_key(session, staff.token_id, request.idempotency_key)
+        if earlier is not None:
+            return _same_request_or_conflict(earlier, request)
+    registration = register.get(session, request.registration_id)
+    staff.require("issue", registration.council_id)
+    cert_type = registry.certificate_type(request.certificate_type)
+    _check_preconditions(registration, cert_type, request.extra, now)
+    council = registry.council(registration.council_id)
+    valid_from, valid_until = _validity(registration, cert_type, now)
+    draft = vc.CredentialDraft(
+        certificate_type=cert_type, council=council,
+        record=register.practitioner_record(registration),
+        certificate_number=new_certificate_number(council.registration_prefix, cert_type.code),
+        valid_from=valid_from, valid_until=valid_until, extra=dict(request.extra))
+    credential = vc.build_credential(draft, public_base=public_base, issued_at=now)
+    vc.validate_against_schema(credential, registry)
+    token = sign_credential(vc.encode_payload(credential), keyring.signer)
+    row = IssuedCredential(
+        certificate_number=draft.certificate_number, credential_id=credential["id"],
+        registration_id=registration.id, council_id=registration.council_id,
+        certificate_type=cert_type.id, token=token, kid=keyring.signer.kid, issued_at=now,
+        valid_from=valid_from, valid_until=valid_until, issued_by=staff.token_id,
+        idempotency_key=request.idempotency_key, request=request.fingerprint())
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        if request.idempotency_key:  # a concurrent request with the same key won the race
+            earlier = _find_by_idempotency_key(session, staff.token_id, request.idempotency_key)
+            if earlier is not None:
+                return _same_request_or_conflict(earlier, request)
+        raise
+    audit.record(session, actor=staff.actor, action="credential.issued", now=now,
+                 subject=f"credential:{row.certificate_number}",
+                 details={"type": cert_type.id, "registration": registration.registration_number,
+                          "council": registration.council_id, "kid": row.kid,
+                          "valid_until": credential["validUntil"]})
+    return row
+
+
+def _find_by_idempotency_key(session: Session, token_id: int, key: str
+                             ) -> IssuedCredential | None:
+    return session.scalar(select(IssuedCredential).where(
+        IssuedCredential.issued_by == token_id, IssuedCredential.idempotency_key == key))
+
+
+def _same_request_or_conflict(earlier: IssuedCredential, request: IssueRequest
+                              ) -> IssuedCredential:
+    if earlier.request != request.fingerprint():
+        raise Conflict("this idempotency key was already used for a different request",
+                       hint="use a new Idempotency-Key for a new certificate",
+                       code="idempotency.mismatch")
+    return earlier
+
+
+def _check_preconditions(registration: Registration, cert_type: CertificateType,
+                         extra: Mapping[str, str], now: datetime) -> None:
+    wanted, given = set(cert_type.extra_fields), set(extra)
+    if given - wanted or wanted - given:
+        raise InvalidData(
+            f"a {cert_type.title} needs exactly these fields: {', '.join(sorted(wanted)) or 'none'}"
+            f" (missing: {', '.join(sorted(wanted - given)) or 'none'};"
+            f" unexpected: {', '.join(sorted(given - wanted)) or 'none'})")
+    for name, value in extra.items():
+        if not value.strip() or len(value) > 200:
+            raise InvalidData(f"{name} must be 1 to 200 characters", field=name)
+    today = now.astimezone(vc.INDIA).date()
+    if not registration.valid_from <= today <= registration.valid_until:
+        raise InvalidTransition(
+            f"registration {registration.registration_number} is not current "
+            f"({registration.valid_from} to {registration.valid_until})",
+            hint="renew the registration first", code="registration.not_current")
+    if cert_type.id == "noc" and registration.registration_type != "permanent":
+        raise InvalidTransition("a No-Objection Certificate needs a permanent registration",
+                                code="registration.not_permanent")
+
+
+def _validity(registration: Registration, cert_type: CertificateType, now: datetime
+              ) -> tuple[datetime, datetime]:
+    if cert_type.validity == "registration":
+        return vc.start_of_day(registration.valid_from), vc.end_of_day(registration.valid_until)
+    today = now.astimezone(vc.INDIA).date()
+    last_day = min(_add_period(today, cert_type.validity) - timedelta(days=1),
+                   registration.valid_until)
+    return now, vc.end_of_day(last_day)
+
+
+def _add_period(start: date, period: str) -> date:
+    """Add an ISO 8601 period of one unit (``P6M``, ``P1Y``, ``P90D``), clamping month ends."""
+    amount, unit = int(period[1:-1]), period[-1]
+    if unit == "D":
+        return start + timedelta(days=amount)
+    months = amount * (12 if unit == "Y" else 1)
+    year, month = divmod(start.month - 1 + months, 12)
+    day = start.day
+    while True:
+        try:
+            return start.replace(year=start.year + year, month=month + 1, day=day)
+        except ValueError:
+            day -= 1
+
+
+def get(session: Session, certificate_number: str) -> IssuedCredential:
+    row = session.scalar(select(IssuedCredential).where(
+        IssuedCredential.certificate_number == certificate_number.upper()))
+    if row is None:
+        raise NotFound(f"certificate {certificate_number} does not exist",
+                       hint="check the number printed on the certificate")
+    return row
+
+
+def list_for_registration(session: Session, registration_id: int) -> list[IssuedCredential]:
+    return list(session.scalars(select(IssuedCredential).where(
+        IssuedCredential.registration_id == registration_id).order_by(IssuedCredential.id)))
+
+
+def credential_of(row: IssuedCredential) -> dict[str, Any]:
+    """The credential inside our own stored token (trusted: we signed it and stored it)."""
+    payload = row.token.split(".")[1]
+    return parse_payload(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

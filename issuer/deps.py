@@ -1,0 +1,44 @@
+"""Request dependencies: the app state, one transactional session per request, the staff caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from issuer import db
+from issuer.app import IssuerState
+from issuer.auth.service import Staff, authenticate
+
+
+def get_state(request: Request) -> IssuerState:
+    state: IssuerState = request.app.state.pramaan
+    return state
+
+
+StateDep = Annotated[IssuerState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    yield from db.transaction(state.sessions)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_staff(session: SessionDep,
+              authorization: Annotated[str | None, Header()] = None) -> Staff:
+    return authenticate(session, authorization)
+
+
+StaffDep = Annotated[Staff, Depends(get_staff)]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+NowDep = Annotated[datetime, Depends(utc_now)]

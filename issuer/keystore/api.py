@@ -1,0 +1,16 @@
+"""The published keys: JWKS for every JOSE library and for the Pramaan verifier."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from issuer.deps import SessionDep, StateDep
+
+router = APIRouter(tags=["keys"])
+
+
+@router.get("/.well-known/jwks.json", summary="The issuer's public signing keys (JWKS)")
+def jwks(state: StateDep, session: SessionDep, response: Response) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return state.keyring.current(session).jwks()

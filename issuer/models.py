@@ -1,0 +1,11 @@
+"""Every mapped class, imported once so that metadata (and Alembic) sees them all."""
+
+from issuer.audit.models import AuditEvent
+from issuer.auth.models import ApiToken
+from issuer.credentials.models import IssuedCredential
+from issuer.db import Base
+from issuer.keystore.models import StoredKey
+from issuer.registry.models import Professional, Registration
+
+__all__ = ["ApiToken", "AuditEvent", "Base", "IssuedCredential", "Professional", "Registration",
+           "StoredKey"]

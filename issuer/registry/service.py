@@ -1,0 +1,72 @@
+"""The council's register: add professionals with their registrations, look them up."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer.audit import service as audit
+from issuer.registry.inputs import RegistrantIn
+from issuer.registry.models import Professional, Registration
+from schemas.credential import PractitionerRecord, Qualification
+from schemas.errors import Conflict, NotFound
+from schemas.registry import Registry
+
+
+def register(session: Session, registrant: RegistrantIn, *, registry: Registry, actor: str,
+             now: datetime) -> Registration:
+    """Add a professional and their registration with one council."""
+    data = registrant.registration
+    registry.council(data.council_id)  # NotFound for an unknown council
+    if find_by_number(session, data.council_id, data.registration_number) is not None:
+        raise Conflict(f"registration {data.registration_number} already exists in "
+                       f"{data.council_id}", hint="look it up instead of adding it again")
+    person = Professional(**registrant.professional.model_dump(), created_at=now)
+    row = Registration(
+        professional=person, council_id=data.council_id,
+        registration_number=data.registration_number, registration_date=data.registration_date,
+        registration_type=data.registration_type, valid_from=data.valid_from,
+        valid_until=data.valid_until, created_at=now,
+        qualifications=[q.model_dump(exclude_none=True) for q in data.qualifications])
+    session.add(row)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as err:
+        raise Conflict(f"registration {data.registration_number} already exists") from err
+    audit.record(session, actor=actor, action="registration.created", now=now,
+                 subject=f"registration:{row.id}",
+                 details={"council": row.council_id, "number": row.registration_number})
+    return row
+
+
+def get(session: Session, registration_id: int) -> Registration:
+    row = session.get(Registration, registration_id)
+    if row is None:
+        raise NotFound(f"registration {registration_id} does not exist")
+    return row
+
+
+def find_by_number(session: Session, council_id: str, number: str) -> Registration | None:
+    return session.scalar(select(Registration).where(
+        Registration.council_id == council_id, Registration.registration_number == number))
+
+
+def get_by_number(session: Session, council_id: str, number: str) -> Registration:
+    row = find_by_number(session, council_id, number)
+    if row is None:
+        raise NotFound(f"registration {number} is not on the register of {council_id}")
+    return row
+
+
+def practitioner_record(row: Registration) -> PractitionerRecord:
+    person = row.professional
+    return PractitionerRecord(
+        name=person.name, name_hi=person.name_hi, father_name=person.father_name,
+        registration_number=row.registration_number, registration_date=row.registration_date,
+        registration_type=row.registration_type,
+        qualifications=tuple(Qualification(q["degree"], q["university"], int(q["year"]))
+                             for q in row.qualifications))

@@ -1,0 +1,15 @@
+"""All routers of the issuer, in one place so the app factory stays short."""
+
+from fastapi import FastAPI
+
+from issuer.audit.api import router as audit_router
+from issuer.credentials.api import router as credentials_router
+from issuer.keystore.api import router as keys_router
+from issuer.public_api import router as public_router
+from issuer.registry.api import router as registry_router
+
+
+def register_routes(app: FastAPI) -> None:
+    for router in (keys_router, public_router, registry_router, credentials_router,
+                   audit_router):
+        app.include_router(router)
