@@ -3,11 +3,15 @@ demand from the signed token, so a certificate can be downloaded again at any ti
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from issuer.credentials.models import IssuedCredential
 from issuer.credentials.service import credential_of
-from issuer.delivery.pdf import CertificatePdfRenderer
 from schemas.qr_payload import encode_qr_text
 from schemas.registry import Registry
+
+if TYPE_CHECKING:
+    from issuer.delivery.pdf import CertificatePdfRenderer
 
 
 def qr_text(row: IssuedCredential, *, page_url: str) -> str:

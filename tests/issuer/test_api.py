@@ -1,0 +1,223 @@
+"""The issuer over HTTP: authentication, registration, issuance, fetching, VCALM, JWKS, rotation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from jwcrypto import jwk, jws
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from issuer.audit import service as audit_service
+from issuer.credentials.models import IssuedCredential
+from issuer.keystore import service as keystore
+from tests.conftest import NOW, PASSPHRASE, registrant_data
+
+VCALM_CREDENTIAL = {
+    "@context": ["https://www.w3.org/ns/credentials/v2"],
+    "type": ["VerifiableCredential", "GoodStandingCertificate"],
+    "issuer": "https://pramaan.hr.gov.in/councils/hmc",
+    "credentialSubject": {"name": "Dr. Venkata Lakshmi Narasimha Rao Bhagavatula",
+                          "addressee": "Medical Council of Ireland",
+                          "purpose": "Registration abroad"},
+}
+
+
+def _register(client: TestClient, auth: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    response = client.post("/registrations", json=registrant_data(**overrides), headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _issue(client: TestClient, auth: dict[str, str], registration_id: int,
+           body: dict[str, str] | None = None, **headers: str) -> Any:
+    return client.post(f"/registrations/{registration_id}/certificates",
+                       json=body or {"type": "registration"}, headers=auth | headers)
+
+
+def test_staff_endpoints_refuse_missing_and_wrong_tokens(client: TestClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer prm_not-a-token"},
+                    {"Authorization": "Basic abc"}):
+        response = client.post("/registrations", json=registrant_data(), headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"] == "auth.unauthenticated"
+
+
+def test_register_then_issue_then_fetch_every_format(client: TestClient,
+                                                     auth: dict[str, str]) -> None:
+    registration = _register(client, auth)
+    issued = _issue(client, auth, registration["id"])
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    number = body["certificate_number"]
+    jwt_response = client.get(f"/credentials/{number}",
+                              headers=auth | {"Accept": "application/vc+jwt"})
+    assert jwt_response.headers["content-type"] == "application/vc+jwt"
+    assert jwt_response.text == body["token"]
+    as_json = client.get(f"/credentials/{number}?format=json", headers=auth).json()
+    assert as_json["credential"]["credentialSubject"]["registrationNumber"] == \
+        registration["registration_number"]
+    pdf = client.get(f"/credentials/{number}", headers=auth | {"Accept": "application/pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_invalid_registration_gets_machine_readable_problems(client: TestClient,
+                                                            auth: dict[str, str]) -> None:
+    data = registrant_data(registration={"valid_until": "2000-01-01"})
+    data["professional"]["email"] = "not-an-email"
+    response = client.post("/registrations", json=data, headers=auth)
+    assert response.status_code == 422
+    fields = {p["field"] for p in response.json()["problems"]}
+    assert {"professional/email", "registration"} <= fields
+
+
+def test_duplicate_registration_is_a_conflict(client: TestClient, auth: dict[str, str]) -> None:
+    data = registrant_data()
+    assert client.post("/registrations", json=data, headers=auth).status_code == 201
+    again = client.post("/registrations", json=data, headers=auth)
+    assert again.status_code == 409 and again.json()["error"] == "conflict"
+
+
+def test_other_councils_registrations_are_out_of_reach(
+        client: TestClient, auth: dict[str, str], token_factory: Callable[..., str]) -> None:
+    registration = _register(client, auth)
+    dental = {"Authorization": f"Bearer {token_factory(councils=('hdc',))}"}
+    response = _issue(client, dental, registration["id"])
+    assert response.status_code == 403 and response.json()["error"] == "auth.forbidden"
+    assert client.get(f"/registrations/{registration['id']}", headers=dental).status_code == 403
+
+
+def test_idempotency_key_over_http(client: TestClient, auth: dict[str, str]) -> None:
+    registration = _register(client, auth)
+    first = _issue(client, auth, registration["id"], **{"Idempotency-Key": "abc"})
+    second = _issue(client, auth, registration["id"], **{"Idempotency-Key": "abc"})
+    assert first.json()["certificate_number"] == second.json()["certificate_number"]
+    other = _issue(client, auth, registration["id"], {"type": "noc", "purpose": "x",
+                                                      "destination": "y"},
+                   **{"Idempotency-Key": "abc"})
+    assert other.status_code == 409 and other.json()["error"] == "idempotency.mismatch"
+
+
+def test_a_crash_mid_issuance_leaves_nothing_behind(
+        client: TestClient, auth: dict[str, str], session: Session,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    registration = _register(client, auth)
+
+    def audit_fails(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("disk full while writing the audit event")
+
+    monkeypatch.setattr(audit_service, "record", audit_fails)
+    crashing = TestClient(client.app, raise_server_exceptions=False)
+    assert _issue(crashing, auth, registration["id"]).status_code == 500
+    assert session.scalar(select(func.count()).select_from(IssuedCredential)) == 0
+
+
+def test_vcalm_issue_returns_an_enveloped_credential(client: TestClient,
+                                                     auth: dict[str, str]) -> None:
+    registration = _register(client, auth)
+    credential = json.loads(json.dumps(VCALM_CREDENTIAL))
+    credential["credentialSubject"]["registrationNumber"] = registration["registration_number"]
+    response = client.post("/credentials/issue", json={"credential": credential,
+                                                       "options": {"anything": True}},
+                           headers=auth)
+    assert response.status_code == 201, response.text
+    envelope = response.json()["verifiableCredential"]
+    assert envelope["@context"] == ["https://www.w3.org/ns/credentials/v2"]
+    assert envelope["type"] == "EnvelopedVerifiableCredential"
+    assert envelope["id"].startswith("data:application/vc+jwt,eyJ")
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"issuer": "https://elsewhere.example/councils/hmc"}, "issuer"),
+    ({"credentialSubject": {"name": "Somebody Else"}}, "credentialSubject.name"),
+    ({"type": ["VerifiableCredential", "DrivingLicence"]}, "type"),
+    ({"@context": ["https://www.w3.org/2018/credentials/v1"]}, "@context"),
+])
+def test_vcalm_issue_refuses_claims_the_register_does_not_hold(
+        client: TestClient, auth: dict[str, str], change: dict[str, Any], field: str) -> None:
+    registration = _register(client, auth)
+    credential = json.loads(json.dumps(VCALM_CREDENTIAL))
+    credential["credentialSubject"]["registrationNumber"] = registration["registration_number"]
+    for key, value in change.items():
+        if isinstance(value, dict):
+            credential[key] |= value
+        else:
+            credential[key] = value
+    response = client.post("/credentials/issue", json={"credential": credential}, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["error"] == "data.invalid"
+    assert field in response.json()["detail"] or field == "type"
+
+
+def test_jwks_verifies_with_an_independent_jose_library(client: TestClient,
+                                                        auth: dict[str, str]) -> None:
+    registration = _register(client, auth)
+    token = _issue(client, auth, registration["id"]).json()["token"]
+    document = client.get("/.well-known/jwks.json").json()
+    assert all("d" not in key for key in document["keys"])
+    keyset = jwk.JWKSet.from_json(json.dumps(document))
+    verifier = jws.JWS()
+    verifier.deserialize(token)
+    kid = verifier.jose_header["kid"]
+    verifier.verify(keyset.get_key(kid), alg="ES256")
+    payload = json.loads(verifier.payload)
+    assert payload["type"] == ["VerifiableCredential", "RegistrationCertificate"]
+
+
+def test_a_credential_signed_before_rotation_still_verifies_after(
+        client: TestClient, auth: dict[str, str], session: Session) -> None:
+    registration = _register(client, auth)
+    before = _issue(client, auth, registration["id"]).json()
+    keystore.rotate(session, alg="EdDSA", passphrase=PASSPHRASE, now=NOW, kdf_cost=10)
+    session.commit()
+    after = _issue(client, auth, registration["id"], {"type": "good-standing",
+                                                      "addressee": "a", "purpose": "b"}).json()
+    assert after["kid"] != before["kid"]
+    keyset = jwk.JWKSet.from_json(client.get("/.well-known/jwks.json").text)
+    for issued, alg in ((before, "ES256"), (after, "EdDSA")):
+        verifier = jws.JWS()
+        verifier.deserialize(issued["token"])
+        verifier.verify(keyset.get_key(issued["kid"]), alg=alg)
+
+
+def test_public_certificate_url_opens_the_verifier_page(client: TestClient,
+                                                        auth: dict[str, str]) -> None:
+    registration = _register(client, auth)
+    issued = _issue(client, auth, registration["id"]).json()
+    path = issued["credential_id"].removeprefix("https://pramaan.hr.gov.in")
+    page = client.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 303
+    location = page.headers["location"]
+    assert location.startswith("https://verify.pramaan.hr.gov.in/v#")
+    assert location.split("#", 1)[1].isdigit()
+    token = client.get(path, headers={"Accept": "application/vc+jwt"})
+    assert token.text == issued["token"]
+    assert client.get("/c/HMC-RC-0000-0000").status_code == 404
+
+
+def test_audit_trail_is_readable_by_admins_only(client: TestClient, auth: dict[str, str],
+                                                token_factory: Callable[..., str]) -> None:
+    registration = _register(client, auth)
+    number = _issue(client, auth, registration["id"]).json()["certificate_number"]
+    assert client.get("/audit", headers=auth).status_code == 403
+    admin = {"Authorization": f"Bearer {token_factory(role='admin', councils=('*',))}"}
+    events = client.get("/audit", params={"subject": f"credential:{number}"}, headers=admin)
+    assert [e["action"] for e in events.json()] == ["credential.issued"]
+
+
+def test_oversized_bodies_are_refused_before_parsing(client: TestClient,
+                                                     auth: dict[str, str]) -> None:
+    response = client.post("/registrations", content=b"{" + b" " * 300_000 + b"}",
+                           headers=auth | {"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"] == "request.too_large"
+
+
+def test_openapi_docs_are_served(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/credentials/issue", "/registrations/{registration_id}/certificates",
+            "/.well-known/jwks.json"} <= set(paths)

@@ -1,0 +1,73 @@
+"""The ``issuer`` command run as a real process against a fresh SQLite database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from issuer.settings import DEMO_PASSPHRASE, IssuerSettings
+from tests.conftest import PASSPHRASE, registrant_data
+
+ISSUER = [sys.executable, "-m", "issuer.cli"]
+
+
+@pytest.fixture
+def run(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "PRAMAAN_ENV": "test", "PRAMAAN_KEY_PASSPHRASE": PASSPHRASE,
+           "PRAMAAN_KEY_KDF_COST": "10", "PRAMAAN_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+           "PRAMAAN_PUBLIC_BASE_URL": "https://pramaan.hr.gov.in"}
+
+    def _run(*args: str, token: str | None = None, ok: bool = True
+             ) -> subprocess.CompletedProcess[str]:
+        extra = {"PRAMAAN_TOKEN": token} if token else {}
+        result = subprocess.run([*ISSUER, *args], capture_output=True, text=True, timeout=60,
+                                env=env | extra, cwd=tmp_path)
+        assert (result.returncode == 0) == ok, result.stdout + result.stderr
+        return result
+    return _run
+
+
+def test_cli_sets_up_registers_issues_and_rotates(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert "created signing key" in run("init").stdout
+    token = run("tokens", "create", "--name", "asha", "--role", "registrar",
+                "--council", "hmc").stdout.splitlines()[-1]
+    assert token.startswith("prm_")
+    data = registrant_data()
+    (tmp_path / "person.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert "registration 1" in run("register", "person.json", token=token).stdout
+    number = data["registration"]["registration_number"]
+    issued = run("issue", "--council", "hmc", "--number", number, "--type", "noc",
+                 "--purpose", "Transfer", "--destination", "Punjab Medical Council",
+                 token=token).stdout
+    certificate = issued.split()[1]
+    shown = json.loads(run("show", certificate, token=token).stdout)
+    assert shown["credential"]["credentialSubject"]["destination"] == "Punjab Medical Council"
+    jwt_text = run("show", certificate, "--format", "jwt", token=token).stdout.strip()
+    assert jwt_text == shown["token"]
+    run("keys", "rotate", "--alg", "EdDSA")
+    listing = run("keys", "list").stdout.splitlines()
+    assert [line.split()[2] for line in listing] == ["retired", "active"]
+    assert "-----BEGIN" not in " ".join(listing)
+
+
+def test_cli_errors_say_what_to_do(run) -> None:  # type: ignore[no-untyped-def]
+    run("init")
+    denied = run("issue", "--council", "hmc", "--number", "X", "--type", "registration", ok=False)
+    assert denied.returncode == 2 and "staff token is required" in denied.stderr
+    assert "hint:" in denied.stderr
+    wrong_council = run("tokens", "create", "--name", "x", "--role", "registrar",
+                        "--council", "nowhere", ok=False)
+    assert "unknown: ['nowhere']" in wrong_council.stderr
+
+
+def test_production_refuses_the_demo_passphrase() -> None:
+    with pytest.raises(ValidationError, match="demo passphrase"):
+        IssuerSettings(env="production", key_passphrase=DEMO_PASSPHRASE)
+    assert IssuerSettings(env="dev", key_passphrase=DEMO_PASSPHRASE).env == "dev"
+    assert "dev-only" not in repr(IssuerSettings(env="dev"))
