@@ -41,6 +41,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL never corrupts and survives application crashes; only the last commits can
+    # be lost to a power cut. The embedded default trades that for ~1 ms a commit; production
+    # runs on PostgreSQL.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 

@@ -8,16 +8,14 @@ Shapes are documented in ``docs/credential.md``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from referencing import Registry as RefRegistry
-from referencing import Resource
+import fastjsonschema
 
 from schemas.errors import Expired, MalformedCredential, NotYetValid, SchemaViolation
 from schemas.registry import CertificateType, Council, Registry
@@ -190,17 +188,35 @@ def check_validity_period(credential: Mapping[str, Any], *, now: datetime) -> No
 
 
 @cache
-def _validators() -> dict[str, jsonschema.protocols.Validator]:
-    schemas = {p.name: json.loads(p.read_text("utf-8")) for p in DOCUMENTS_DIR.glob("*.json")}
-    refs = RefRegistry().with_resources(
-        (s["$id"], Resource.from_contents(s)) for s in schemas.values())
-    return {name: jsonschema.Draft202012Validator(s, registry=refs,
-                                                  format_checker=None)
-            for name, s in schemas.items()}
+def _schemas() -> dict[str, dict[str, Any]]:
+    return {p.name: json.loads(p.read_text("utf-8")) for p in DOCUMENTS_DIR.glob("*.json")}
+
+
+@cache
+def _validators() -> dict[str, Callable[[Any], Any]]:
+    """Each schema compiled once to Python code (fastjsonschema): ~30x faster than interpreting
+    it, which matters because every issuance and every verification runs it."""
+    return {name: fastjsonschema.compile(_self_contained(schema), use_formats=False)
+            for name, schema in _schemas().items()}
+
+
+def _self_contained(schema: dict[str, Any]) -> dict[str, Any]:
+    """Inline the base schema a type schema refers to, so that ``#/definitions`` resolve."""
+    by_id = {s["$id"]: s for s in _schemas().values()}
+    parts, definitions = [], dict(schema.get("definitions", {}))
+    for part in schema.get("allOf", []):
+        base = by_id.get(part.get("$ref", ""))
+        if base is None:
+            parts.append(part)
+            continue
+        definitions |= base.get("definitions", {})
+        parts.append({k: v for k, v in base.items() if k not in ("$id", "$schema", "definitions")})
+    inlined = {k: v for k, v in schema.items() if k not in ("$id", "allOf")}
+    return inlined | {"allOf": parts, "definitions": definitions}
 
 
 def document_schema(file_name: str) -> dict[str, Any]:
-    return dict(_validators()[file_name].schema)
+    return dict(_schemas()[file_name])
 
 
 def validate_against_schema(credential: Mapping[str, Any], registry: Registry) -> CertificateType:
@@ -215,8 +231,9 @@ def validate_against_schema(credential: Mapping[str, Any], registry: Registry) -
     validator = _validators().get(cert_type.schema)
     if validator is None:
         raise SchemaViolation(f"no schema file {cert_type.schema} for {cert_type.id}")
-    error = jsonschema.exceptions.best_match(validator.iter_errors(credential))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        raise SchemaViolation(f"{where}: {error.message[:200]}", field=where)
+    try:
+        validator(credential)
+    except fastjsonschema.JsonSchemaValueException as error:
+        where = "/".join(str(p) for p in error.path[1:]) or "(top)"
+        raise SchemaViolation(f"{where}: {error.message[:200]}", field=where) from error
     return cert_type

@@ -68,6 +68,26 @@ class InvalidTransition(Conflict):
     code = "status.invalid_transition"
 
 
+class UnsupportedInput(InvalidRequest):
+    """A file that is neither a PDF, a PNG or JPEG image, nor text holding a credential."""
+
+    code = "input.unsupported_type"
+    http_status = 415
+
+
+class UnreadableInput(InvalidRequest):
+    """A PDF or image that cannot be read (damaged, encrypted, too slow to render)."""
+
+    code = "input.unreadable"
+    http_status = 422
+
+
+class NoCredentialFound(UnreadableInput):
+    """A readable file that carries no credential: no vc+jwt attachment and no QR code."""
+
+    code = "input.no_credential"
+
+
 class InvalidData(InvalidRequest):
     """Data that does not fit its schema or the registry (unknown council, missing field)."""
 

@@ -8,13 +8,13 @@ is validated against ``registry.schema.json`` before use.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import fastjsonschema
 
 from schemas.errors import ConfigurationError, NotFound
 
@@ -78,19 +78,20 @@ class Registry:
 
 
 @cache
-def _file_schema() -> dict[str, Any]:
-    return json.loads((DATA_DIR / "registry.schema.json").read_text("utf-8"))  # type: ignore[no-any-return]
+def _file_validator() -> Callable[[Any], Any]:
+    schema = json.loads((DATA_DIR / "registry.schema.json").read_text("utf-8"))
+    return fastjsonschema.compile(schema)
 
 
 def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text("utf-8"))
-        jsonschema.validate(data, _file_schema())
+        _file_validator()(data)
+    except fastjsonschema.JsonSchemaValueException as err:
+        where = "/".join(str(p) for p in err.path[1:]) or "(top)"
+        raise ConfigurationError(f"registry file {path}: {where}: {err.message}") from err
     except (OSError, ValueError) as err:
         raise ConfigurationError(f"registry file {path} cannot be read: {err}") from err
-    except jsonschema.ValidationError as err:
-        where = "/".join(str(p) for p in err.absolute_path) or "(top)"
-        raise ConfigurationError(f"registry file {path}: {where}: {err.message}") from err
     return data  # type: ignore[no-any-return]
 
 

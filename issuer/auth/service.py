@@ -76,8 +76,11 @@ def authenticate(session: Session, authorization: str | None) -> Staff:
     if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise Unauthenticated("a valid staff token is required",
                               hint="send Authorization: Bearer prm_…")
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret.strip())))
-    if row is None or row.revoked_at is not None:
+    row = session.execute(
+        select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.councils)
+        .where(ApiToken.token_hash == _hash(secret.strip()), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
         raise Unauthenticated("a valid staff token is required",
                               hint="send Authorization: Bearer prm_…")
     return Staff(token_id=row.id, name=row.name, role=row.role, councils=tuple(row.councils))

@@ -76,21 +76,24 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
         certificate_type=cert_type.id, token=token, kid=keyring.signer.kid, issued_at=now,
         valid_from=valid_from, valid_until=valid_until, issued_by=staff.token_id,
         idempotency_key=request.idempotency_key, request=request.fingerprint())
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        if request.idempotency_key:  # a concurrent request with the same key won the race
+    if request.idempotency_key:
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:  # a concurrent request with the same key won the race
             earlier = _find_by_idempotency_key(session, staff.token_id, request.idempotency_key)
-            if earlier is not None:
-                return _same_request_or_conflict(earlier, request)
-        raise
+            if earlier is None:
+                raise
+            return _same_request_or_conflict(earlier, request)
+    else:
+        session.add(row)
     audit.record(session, actor=staff.actor, action="credential.issued", now=now,
                  subject=f"credential:{row.certificate_number}",
                  details={"type": cert_type.id, "registration": registration.registration_number,
                           "council": registration.council_id, "kid": row.kid,
                           "valid_until": credential["validUntil"]})
+    session.flush()
     return row
 
 

@@ -42,7 +42,7 @@ def test_nursing_is_added_by_a_data_file_alone(tmp_path: Path) -> None:
      "names profession 'physiotherapy'"),
     ({"councils": [{**NURSING["councils"][0], "registration_prefix": "h1"}]},
      "councils/0/registration_prefix"),
-    ({"surprise": []}, "Additional properties"),
+    ({"surprise": []}, "must not contain {'surprise'}"),
 ])
 def test_a_broken_data_file_is_refused_with_its_place(tmp_path: Path, broken: dict[str, object],
                                                       message: str) -> None:

@@ -1,0 +1,234 @@
+"""The certificate page: what is printed where, in English and Hindi, read from the credential.
+
+The page is a view of the credential (docs/credential.md) and of the registry's titles: it can be
+drawn again at any time from the stored credential. Long values wrap or shrink; if the field table
+still does not fit above the QR block, the whole table is scaled down, and a credential too long
+even for that is refused rather than drawn over the QR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from issuer.delivery.typeset import BLACK, Canvas, Color, Line, Typesetter
+from schemas.credential import INDIA, parse_time
+from schemas.errors import InvalidData
+from schemas.registry import CertificateType, Registry
+
+PAGE_WIDTH, PAGE_HEIGHT = 595.276, 841.89  # A4 in points (210 x 297 mm)
+MM = 72 / 25.4
+LEFT, RIGHT = 48.0, PAGE_WIDTH - 48.0
+QR_MODULE, QR_MIN_MODULE, QR_MAX_SIDE = 0.5 * MM, 0.4 * MM, 64 * MM
+QR_BOTTOM = 56.0
+LABEL_WIDTH = 150.0
+VALUE_X = LEFT + LABEL_WIDTH + 12
+SCALES = (1.0, 0.92, 0.85, 0.78, 0.72, 0.66, 0.6, 0.55, 0.5, 0.45, 0.4)
+BLUE: Color = (0.08, 0.2, 0.4)
+GREY: Color = (0.33, 0.33, 0.33)
+LIGHT: Color = (0.78, 0.8, 0.84)
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+REGISTRATION_TYPES = {"permanent": "Permanent / स्थायी", "provisional": "Provisional / अनंतिम"}
+VERIFY = ("Scan the QR code or visit the URL above to verify this certificate.",
+          "इस प्रमाणपत्र का सत्यापन करने के लिए QR कोड स्कैन करें या ऊपर दिए गए URL पर जाएँ।")
+AUTHORITY = (("The signed QR code is authoritative: the printed text alone does not prove this "
+              "certificate."),
+             "हस्ताक्षरित QR कोड ही प्रामाणिक है; केवल मुद्रित पाठ इस प्रमाणपत्र का प्रमाण नहीं है।")
+ATTACHED = (("Issued as a W3C Verifiable Credential; the signed credential is attached to this "
+             "PDF as credential.jwt."),
+            ("W3C सत्यापन-योग्य क्रेडेंशियल के रूप में जारी; हस्ताक्षरित क्रेडेंशियल इस PDF में "
+             "credential.jwt के रूप में संलग्न है।"))
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    label_hi: str
+    values: Sequence[tuple[str, bool]]  # (text, bold), one paragraph each
+    size: float = 11.0
+    max_lines: int = 2  # shrink (down to min_size) to fit in this many lines, then wrap
+    min_size: float = 8.0
+
+
+@dataclass
+class Page:
+    """The drawn page, with every text line's box (for tests that check nothing overlaps)."""
+
+    canvas: Canvas = field(default_factory=Canvas)
+    boxes: list[Box] = field(default_factory=list)
+    qr: Box = (0.0, 0.0, 0.0, 0.0)
+
+
+def format_date(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def qr_module_size(modules: int) -> float:
+    """0.5 mm a module, down to 0.4 mm for a symbol too large for the QR block."""
+    return max(QR_MIN_MODULE, min(QR_MODULE, QR_MAX_SIDE / modules))
+
+
+def local_date(value: Any, name: str) -> date:
+    return parse_time(value, name).astimezone(INDIA).date()
+
+
+def fields(credential: Mapping[str, Any], registry: Registry) -> list[Field]:
+    subject = credential["credentialSubject"]
+    names = [(str(subject["name"]), True)]
+    if subject.get("nameHi"):
+        names.append((str(subject["nameHi"]), True))
+    profession = registry.professions.get(str(subject["profession"]))
+    start = format_date(local_date(credential["validFrom"], "validFrom"))
+    end = format_date(local_date(credential["validUntil"], "validUntil"))
+    quals: list[tuple[str, bool]] = []
+    for q in subject["qualifications"]:
+        quals += [(f"{q['degree']}, {q['year']}", True), (str(q["university"]), False)]
+    rows = [
+        Field("Name", "नाम", names, size=14.0, max_lines=1, min_size=11.0),
+        Field("Father's name", "पिता का नाम", [(str(subject["fatherName"]), False)]),
+        Field("Registration number", "पंजीकरण संख्या", [(str(subject["registrationNumber"]), True)]),
+        Field("Date of registration", "पंजीकरण की तिथि",
+              [(format_date(date.fromisoformat(subject["registrationDate"])), False)]),
+        Field("Registration type", "पंजीकरण का प्रकार",
+              [(REGISTRATION_TYPES.get(subject["registrationType"],
+                                       str(subject["registrationType"])), False)]),
+        Field("Profession", "व्यवसाय",
+              [(f"{profession.name} / {profession.name_hi}" if profession
+                else str(subject["profession"]), False)]),
+        Field("Qualifications", "योग्यताएँ", quals, size=10.5, max_lines=3),
+        Field("Validity", "वैधता अवधि", [(f"{start} – {end}", False)]),
+    ]
+    extras = {"addressee": ("Addressed to", "प्राप्तकर्ता"), "purpose": ("Purpose", "प्रयोजन"),
+              "destination": ("Destination", "गंतव्य")}
+    for key, (label, label_hi) in extras.items():
+        if subject.get(key):
+            rows.append(Field(label, label_hi, [(str(subject[key]), False)], max_lines=3))
+    return rows
+
+
+class Composer:
+    def __init__(self, typesetter: Typesetter) -> None:
+        self.ts = typesetter
+
+    def compose(self, credential: Mapping[str, Any], *, cert_type: CertificateType,
+                registry: Registry, qr_modules: int, issued_on: date | None) -> Page:
+        if issued_on is None:
+            if not isinstance(credential.get("iat"), int):
+                raise InvalidData("the credential has no iat to date the certificate by",
+                                  hint="pass issued_on", field="iat")
+            issued_on = datetime.fromtimestamp(credential["iat"], INDIA).date()
+        try:
+            return self._page(credential, cert_type, registry, qr_modules, issued_on)
+        except KeyError as err:
+            raise InvalidData(f"the credential lacks {err.args[0]!r}, which the certificate "
+                              "prints", field=str(err.args[0])) from err
+
+    def _page(self, credential: Mapping[str, Any], cert_type: CertificateType,
+              registry: Registry, qr_modules: int, issued_on: date) -> Page:
+        subject = credential["credentialSubject"]
+        page = Page()
+        page.canvas.frame(22, 22, PAGE_WIDTH - 44, PAGE_HEIGHT - 44, width=1.6, color=BLUE)
+        page.canvas.frame(26, 26, PAGE_WIDTH - 52, PAGE_HEIGHT - 52, width=0.5, color=BLUE)
+        width = RIGHT - LEFT
+        y = PAGE_HEIGHT - 50
+        y = self._stack(page, self.ts.fit(str(subject["council"]), size=17, width=width,
+                                          max_lines=2, min_size=12, bold=True),
+                        LEFT, y, width, BLUE, center=True)
+        if subject.get("councilHi"):
+            y = self._stack(page, self.ts.fit(str(subject["councilHi"]), size=15, width=width,
+                                              max_lines=2, min_size=11, bold=True),
+                            LEFT, y, width, BLUE, center=True)
+        page.canvas.rule(LEFT, y - 6, RIGHT, y - 6, width=0.8, color=BLUE)
+        y = self._stack(page, self.ts.lines(cert_type.title, size=21, width=width, bold=True),
+                        LEFT, y - 16, width, BLACK, center=True)
+        y = self._stack(page, self.ts.lines(cert_type.title_hi, size=17, width=width, bold=True),
+                        LEFT, y, width, BLACK, center=True)
+        half = width / 2
+        number = str(credential["id"]).rstrip("/").rsplit("/", 1)[-1]
+        left = self._meta(page, "Certificate number / प्रमाणपत्र संख्या", number, LEFT, y - 12,
+                          half - 10)
+        right = self._meta(page, "Date of issue / जारी करने की तिथि", format_date(issued_on),
+                           LEFT + half, y - 12, half)
+        y = min(left, right) - 8
+        page.canvas.rule(LEFT, y, RIGHT, y, width=0.5, color=LIGHT)
+        block_top = self._verification(page, credential, qr_modules)
+        self._table(page, fields(credential, registry), top=y - 10, bottom=block_top + 14)
+        return page
+
+    def _stack(self, page: Page, lines: list[Line], x: float, top: float, width: float,
+               color: Color, *, center: bool = False) -> float:
+        for line in lines:
+            left = x + (width - line.width) / 2 if center else x
+            page.canvas.text(line, left, top - line.ascent, color)
+            page.boxes.append((left, top - line.height, left + line.width, top))
+            top -= line.height
+        return top
+
+    def _meta(self, page: Page, label: str, value: str, x: float, top: float, width: float
+              ) -> float:
+        top = self._stack(page, self.ts.fit(label, size=8.5, width=width, max_lines=1,
+                                            min_size=6), x, top, width, GREY)
+        return self._stack(page, self.ts.fit(value, size=11.5, width=width, max_lines=1,
+                                             min_size=7, bold=True), x, top, width, BLACK)
+
+    def _table(self, page: Page, rows: list[Field], *, top: float, bottom: float) -> None:
+        for scale in SCALES:
+            trial = Page()
+            if self._rows(trial, rows, top, scale) >= bottom:
+                page.canvas.extend(trial.canvas)
+                page.boxes += trial.boxes
+                return
+        raise InvalidData("the credential's fields are too long to print on one A4 page",
+                          field="credentialSubject")
+
+    def _rows(self, page: Page, rows: list[Field], top: float, scale: float) -> float:
+        value_width = RIGHT - VALUE_X
+        for i, row in enumerate(rows):
+            if i:
+                page.canvas.rule(LEFT, top + 4 * scale, RIGHT, top + 4 * scale, width=0.3,
+                                 color=LIGHT)
+            label_bottom = top
+            for text in (row.label, row.label_hi):
+                label_bottom = self._stack(page, self.ts.fit(
+                    text, size=9 * scale, width=LABEL_WIDTH, max_lines=1, min_size=6),
+                    LEFT, label_bottom, LABEL_WIDTH, GREY)
+            value_bottom = top
+            for text, bold in row.values:
+                size = (row.size if bold or len(row.values) == 1 else row.size - 0.5) * scale
+                value_bottom = self._stack(page, self.ts.fit(
+                    text, size=size, width=value_width, max_lines=row.max_lines,
+                    min_size=row.min_size * scale, bold=bold), VALUE_X, value_bottom, value_width, BLACK)
+            top = min(label_bottom, value_bottom) - 8 * scale
+        return top + 8 * scale
+
+    def _verification(self, page: Page, credential: Mapping[str, Any], qr_modules: int
+                      ) -> float:
+        """The QR block at the foot of the page, text to the right of the QR; returns its top."""
+        side = qr_modules * qr_module_size(qr_modules)
+        x = LEFT + side + 16
+        width = RIGHT - x
+        column: list[tuple[list[Line], Color, float]] = [
+            (self.ts.lines("Verification URL / सत्यापन URL", size=8.5, width=width), GREY, 0),
+            (self.ts.fit(str(credential["id"]), size=11.5, width=width, max_lines=2, min_size=7,
+                         bold=True), BLUE, 0),
+            (self.ts.lines(VERIFY[0], size=9.5, width=width), BLACK, 8),
+            (self.ts.lines(VERIFY[1], size=9.5, width=width), BLACK, 1),
+            (self.ts.lines(AUTHORITY[0], size=8.5, width=width), GREY, 10),
+            (self.ts.lines(AUTHORITY[1], size=8.5, width=width), GREY, 1),
+        ]
+        height = sum(gap + sum(line.height for line in lines) for lines, _, gap in column)
+        top = QR_BOTTOM + max(side, height)
+        page.qr = (LEFT, top - side, LEFT + side, top)
+        y = top
+        for lines, color, gap in column:
+            y = self._stack(page, lines, x, y - gap, width, color)
+        y = 50.0
+        for text in ATTACHED:
+            y = self._stack(page, self.ts.lines(text, size=7, width=RIGHT - LEFT), LEFT, y,
+                            RIGHT - LEFT, GREY, center=True)
+        return top

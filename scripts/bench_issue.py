@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Certificates per second, end to end, on one core: sign + QR + PDF + database.
+
+Each certificate goes through the same functions the HTTP route and the CLI call: issuance
+(register lookup, credential build, schema check, ES256 signature, insert + audit, commit) and
+the PDF download (QR text, QR symbol, bilingual PDF with embedded fonts and the attached vc+jwt).
+The process is pinned to one CPU. Usage: scripts/bench_issue.py [--count N] [--database URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from issuer import db  # noqa: E402
+from issuer.app import build_state  # noqa: E402
+from issuer.auth.service import authenticate  # noqa: E402
+from issuer.credentials import service as credentials  # noqa: E402
+from issuer.delivery.service import certificate_pdf  # noqa: E402
+from issuer.demo.load import create_demo_token, load_demo_register  # noqa: E402
+from issuer.keystore import service as keystore  # noqa: E402
+from issuer.registry import service as register  # noqa: E402
+from issuer.settings import IssuerSettings  # noqa: E402
+
+TYPES = [("registration", {}),
+         ("good-standing", {"addressee": "General Medical Council, United Kingdom",
+                            "purpose": "Registration with a foreign regulator"}),
+         ("noc", {"purpose": "Transfer of registration", "destination": "Delhi Medical Council"})]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1500)
+    parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    settings = IssuerSettings(env="dev", database_url=url, key_kdf_cost=10)
+    state = build_state(settings)
+    db.migrate(state.engine)
+    now = datetime.now(UTC)
+    with state.sessions.begin() as session:
+        keystore.create_key(session, alg="ES256", now=now, kdf_cost=10,
+                            passphrase=settings.key_passphrase.get_secret_value())
+        load_demo_register(session, registry=state.registry, now=now)
+        token = create_demo_token(session, registry=state.registry, now=now)
+        registration_id = register.get_by_number(session, "hmc", "HMC/2016/0045217").id
+    renderer = state.renderer  # fonts and template: once per process, not per certificate
+
+    phases = {"issue+commit": 0.0, "pdf": 0.0}
+
+    def one(i: int) -> int:
+        cert_type, extra = TYPES[i % 3]
+        t0 = time.perf_counter()
+        with state.sessions.begin() as session:
+            staff = authenticate(session, f"Bearer {token}")
+            row = credentials.issue(
+                session, credentials.IssueRequest(registration_id, cert_type, extra),
+                staff=staff, registry=state.registry, keyring=state.keyring.current(session),
+                public_base=settings.public_base_url, now=datetime.now(UTC))
+        t1 = time.perf_counter()
+        pdf = certificate_pdf(row, renderer=renderer, registry=state.registry,
+                              page_url=settings.verify_page_url)
+        phases["issue+commit"] += t1 - t0
+        phases["pdf"] += time.perf_counter() - t1
+        return len(pdf)
+
+    for i in range(30):  # warm-up
+        one(i)
+    phases.update(dict.fromkeys(phases, 0.0))
+    sizes, laps = [], []
+    start = time.perf_counter()
+    for i in range(args.count):
+        t0 = time.perf_counter()
+        sizes.append(one(i))
+        laps.append(time.perf_counter() - t0)
+    elapsed = time.perf_counter() - start
+    print(f"database: {state.engine.url.render_as_string(hide_password=True)}")
+    print(f"{args.count} certificates in {elapsed:.2f} s on one core: "
+          f"{args.count / elapsed:.0f} certificates/s")
+    print(f"per certificate: median {statistics.median(laps) * 1000:.2f} ms, "
+          f"p95 {sorted(laps)[int(0.95 * len(laps))] * 1000:.2f} ms; "
+          f"PDF median {statistics.median(sizes) / 1024:.0f} KiB")
+    print("mean per certificate: " + ", ".join(
+        f"{name} {total / args.count * 1000:.2f} ms" for name, total in phases.items()))
+
+
+if __name__ == "__main__":
+    main()
