@@ -71,7 +71,7 @@ def read_unverified_header(token: str) -> dict[str, Any]:
                                   hint="paste the whole vc+jwt token")
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.exceptions.DecodeError as err:
+    except jwt.exceptions.InvalidTokenError as err:
         raise MalformedCredential("the token's header is not base64url JSON") from err
     return header
 

@@ -1,0 +1,114 @@
+"""``verifier check`` as a real subprocess: exit 0 valid, 1 not valid, 2 no credential at all."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from keys.signing import SigningKey
+from tests.verifier.conftest import PUBLIC_BASE, JwksServer, make_credential, sign
+
+VERIFIER = Path(sys.executable).with_name("verifier")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRAMAAN_VERIFIER_")}
+    return subprocess.run([str(VERIFIER), *args], capture_output=True, text=True, env=env,
+                          timeout=60, check=False)
+
+
+def check_json(*args: str) -> tuple[int, dict[str, Any]]:
+    done = run("check", *args, "--json")
+    return done.returncode, json.loads(done.stdout)
+
+
+@pytest.fixture
+def current_token(es256_key: SigningKey) -> str:
+    """Valid by the wall clock, which is what the CLI reads."""
+    now = datetime.now(UTC)
+    return sign(make_credential(valid_from=now - timedelta(days=1),
+                                valid_until=now + timedelta(days=30), issued_at=now), es256_key)
+
+
+@pytest.fixture
+def trust_flags(jwks_server: JwksServer) -> list[str]:
+    return ["--issuer", PUBLIC_BASE, "--jwks", jwks_server.jwks_uri]
+
+
+def test_valid_token_file(tmp_path: Path, current_token: str, trust_flags: list[str]) -> None:
+    path = tmp_path / "credential.jwt"
+    path.write_text(current_token + "\n")
+    status, body = check_json(str(path), *trust_flags)
+    assert status == 0
+    assert body["verified"] is True
+    assert body["credential"]["credentialSubject"]["registrationNumber"] == "HMC/2016/0045217"
+
+
+def test_valid_pdf_offline_with_a_jwks_file(tmp_path: Path, current_token: str,
+                                            jwks_server: JwksServer) -> None:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.attachments["credential.jwt"] = pikepdf.AttachedFileSpec(
+        pdf, current_token.encode(), filename="credential.jwt", mime_type="application/vc+jwt")
+    out = io.BytesIO()
+    pdf.save(out)
+    (tmp_path / "certificate.pdf").write_bytes(out.getvalue())
+    (tmp_path / "jwks.json").write_text(json.dumps(jwks_server.document))
+    status, body = check_json(str(tmp_path / "certificate.pdf"), "--issuer", PUBLIC_BASE,
+                              "--jwks-file", str(tmp_path / "jwks.json"))
+    assert status == 0 and body["verified"] is True
+    assert jwks_server.hits == 0
+
+
+def test_human_verdict(current_token: str, trust_flags: list[str]) -> None:
+    done = run("check", current_token, *trust_flags)
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("VALID: RegistrationCertificate for Dr. Venkata")
+    assert [line.split()[0] for line in lines[1:]] == ["[ok"] * 9 + ["[--"]
+
+
+def test_tampered_token_is_1(current_token: str, trust_flags: list[str]) -> None:
+    head, payload, signature = current_token.split(".")
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    status, body = check_json(f"{head}.{payload}.{flipped}", *trust_flags)
+    assert status == 1
+    assert [c["code"] for c in body["checks"] if c["ok"] is False] == [
+        "credential.bad_signature"]
+
+
+def test_unreachable_jwks_is_1(current_token: str, jwks_server: JwksServer,
+                               trust_flags: list[str]) -> None:
+    jwks_server.status = 503
+    status, body = check_json(current_token, *trust_flags)
+    assert status == 1
+    assert [c["code"] for c in body["checks"] if c["ok"] is False] == ["upstream.unavailable"]
+
+
+def test_garbage_file_is_2(tmp_path: Path, trust_flags: list[str]) -> None:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
+    status, body = check_json(str(path), *trust_flags)
+    assert status == 2
+    assert body["error"] == "input.unreadable"
+
+
+def test_text_that_is_no_credential_is_2(trust_flags: list[str]) -> None:
+    done = run("check", "hello", *trust_flags)
+    assert done.returncode == 2
+    assert "CANNOT CHECK" in done.stderr and "qr.malformed" in done.stderr
+
+
+def test_unpaired_issuer_flag_is_a_usage_error(current_token: str) -> None:
+    done = run("check", current_token, "--issuer", PUBLIC_BASE)
+    assert done.returncode == 2
+    assert "--jwks" in done.stderr

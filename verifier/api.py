@@ -1,0 +1,200 @@
+"""The public verifier service: ``create_app(settings)`` builds everything; nothing at import.
+
+Routes only read the request, hand typed values to ``inputs``/``verify``/``vcalm`` and shape the
+answer. Verification (JWKS fetches) and file decoding (pdftoppm, zxing) block, so they run in the
+thread pool. ``POST /verify`` answers 200 for every credential it could examine, verified or not;
+4xx is kept for input that holds no credential at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from schemas.errors import ConfigurationError, InputTooLarge, InvalidRequest, PramaanError
+from verifier import inputs, vcalm
+from verifier.settings import VerifierSettings
+from verifier.verify import Verifier
+
+log = logging.getLogger("pramaan.verifier")
+MAX_JSON_BYTES = 64 * 1024
+MULTIPART_OVERHEAD = 64 * 1024
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pramaan verifier</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><h1>Pramaan verifier</h1>
+<p>Checks certificates issued by the state's health professional councils.</p>
+<noscript><p>This page reads the certificate from the scanned link and needs JavaScript.
+Without it, upload the certificate PDF or a photo of its QR code to <code>POST /verify</code>.
+</p></noscript></body></html>
+"""
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class VerifierState:
+    settings: VerifierSettings
+    verifier: Verifier
+
+
+def get_state(request: Request) -> VerifierState:
+    state: VerifierState = request.app.state.pramaan
+    return state
+
+
+def get_now() -> datetime:
+    """The clock, read once per request; tests override this dependency."""
+    return datetime.now(UTC)
+
+
+StateDep = Annotated[VerifierState, Depends(get_state)]
+NowDep = Annotated[datetime, Depends(get_now)]
+router = APIRouter()
+
+
+@router.post("/verify", summary="Verify a certificate: token, QR text, PDF or QR photo")
+async def verify(request: Request, state: StateDep, now: NowDep) -> dict[str, Any]:
+    token = await _request_token(request, state.settings.max_upload_bytes)
+    result = await run_in_threadpool(state.verifier.verify, token, now=now)
+    return result.to_dict()
+
+
+@router.post("/credentials/verify", summary="W3C VCALM: verify an EnvelopedVerifiableCredential")
+async def verify_vcalm(request: Request, state: StateDep, now: NowDep) -> JSONResponse:
+    token, options = vcalm.parse_request(await _json_body(request))
+    result = await run_in_threadpool(state.verifier.verify, token, now=now)
+    body, status = vcalm.response(result, options)
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("/v", response_class=HTMLResponse, include_in_schema=False)
+def page() -> HTMLResponse:
+    return HTMLResponse(PAGE, headers={"Content-Security-Policy": "default-src 'none'",
+                                       "Referrer-Policy": "no-referrer"})
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None) -> FastAPI:
+    """The verifier app; pass ``verifier`` to share a configured one (its owner closes it)."""
+    owned = verifier is None
+    state = VerifierState(settings, verifier or Verifier.from_settings(settings))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            state.verifier.close()
+
+    app = FastAPI(title="Pramaan verifier", version="0.1.0", lifespan=lifespan,
+                  description="Checks health-professional certificates issued as W3C "
+                              "verifiable credentials (vc+jwt).")
+    app.state.pramaan = state
+    app.include_router(router)
+    _install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    return app
+
+
+async def _request_token(request: Request, max_bytes: int) -> str:
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        async with request.form(max_files=1, max_fields=4) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                return inputs.token_from_json({k: v for k, v in form.items()
+                                               if k in ("token", "qr")})
+            data = await upload.read(max_bytes + 1)
+    elif not content_type or "json" in content_type:
+        return inputs.token_from_json(await _json_body(request))
+    else:  # a raw PDF, image or text body
+        data = await request.body()
+    return await run_in_threadpool(inputs.token_from_upload, data, max_bytes=max_bytes)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_JSON_BYTES:
+        raise InputTooLarge(f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
+                            hint="upload files as multipart field 'file'")
+    try:
+        return json.loads(raw)
+    except ValueError as err:
+        raise InvalidRequest("the request body is not JSON", field="body") from err
+
+
+def error_response(err: PramaanError) -> JSONResponse:
+    if isinstance(err, ConfigurationError):
+        log.error("configuration error: %s", err.detail)
+        return JSONResponse({"error": err.code, "detail": "the verifier is misconfigured; "
+                             "the operator has been told"}, status_code=500)
+    return JSONResponse(err.to_dict(), status_code=err.http_status)
+
+
+_CODE_OF_STATUS = {404: "not_found", 405: "request.method_not_allowed",
+                   413: InputTooLarge.code}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PramaanError)
+    async def _pramaan(_request: Request, err: PramaanError) -> JSONResponse:
+        return error_response(err)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+        return error_response(InvalidRequest(f"the request is not valid: {err.errors()[:1]}"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, err: StarletteHTTPException) -> JSONResponse:
+        code = _CODE_OF_STATUS.get(err.status_code, InvalidRequest.code)
+        return JSONResponse({"error": code, "detail": str(err.detail)},
+                            status_code=err.status_code, headers=err.headers)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed (chunked)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = InputTooLarge(f"request bodies are limited to {self.limit} bytes")
+        length = dict(scope["headers"]).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > self.limit:
+            await error_response(too_large)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise too_large  # the PramaanError handler answers 413
+            return message
+
+        await self.app(scope, counting_receive, send)

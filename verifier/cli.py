@@ -1,0 +1,145 @@
+"""``verifier check FILE_OR_TOKEN`` and ``verifier serve``.
+
+Exit status of ``check``: 0 the certificate is valid; 1 it is not, or it could not be judged (an
+issuer's keys unreachable: code ``upstream.unavailable``); 2 the input holds no credential at all
+(unreadable file, no QR code, not a JWS) or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from schemas.errors import PramaanError, UnreadableInput
+from verifier import inputs
+from verifier.settings import TrustedIssuer, VerifierSettings
+from verifier.verify import VerificationResult, check_token
+
+VALID, INVALID, UNUSABLE = 0, 1, 2
+MARKS = {True: "ok  ", False: "FAIL", None: "--  "}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+    except (ValidationError, ValueError) as err:
+        parser.error(str(err))
+    if args.command == "serve":
+        return _serve(settings, host=args.host, port=args.port)
+    return _check(args.input, settings, as_json=args.json)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="verifier", description="Verify Pramaan certificates.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="verify a certificate PDF, QR photo, token or "
+                                              "QR text")
+    check.add_argument("input", help="a file (PDF, PNG/JPEG, text), '-' for stdin, or the "
+                                     "token or QR text itself")
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.add_argument("--issuer", action="append", default=[], metavar="URL",
+                       help="trust this issuer (URL prefix); pair each with --jwks or "
+                            "--jwks-file, in order. Replaces PRAMAAN_VERIFIER_TRUSTED_ISSUERS")
+    check.add_argument("--jwks", action="append", dest="jwks", default=[], metavar="URL",
+                       help="where the matching --issuer publishes its keys")
+    check.add_argument("--jwks-file", action="append", dest="jwks", metavar="PATH",
+                       type=lambda p: Path(p).resolve().as_uri(),
+                       help="a local copy of the matching --issuer's JWKS (offline use)")
+    serve = commands.add_parser("serve", help="run the verifier web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8001)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> VerifierSettings:
+    settings = VerifierSettings()
+    issuers, sources = getattr(args, "issuer", []), getattr(args, "jwks", [])
+    if len(issuers) != len(sources):
+        raise ValueError("give each --issuer exactly one --jwks or --jwks-file, in order")
+    if not issuers:
+        return settings
+    trusted = [TrustedIssuer(issuer=i, jwks_uri=s, name=i) for i, s in zip(issuers, sources)]
+    return settings.model_copy(update={"trusted_issuers": trusted})
+
+
+def _check(source: str, settings: VerifierSettings, *, as_json: bool) -> int:
+    try:
+        token = _token(source, settings.max_upload_bytes)
+        result = check_token(token, settings=settings, now=datetime.now(UTC))
+    except PramaanError as err:
+        _print_error(err, as_json=as_json)
+        return UNUSABLE
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1) if as_json
+          else _verdict(result))
+    if result.verified:
+        return VALID
+    return UNUSABLE if result.check("format").ok is False else INVALID
+
+
+def _token(source: str, max_bytes: int) -> str:
+    """A file's credential if ``source`` names a file; else ``source`` is the token or QR text."""
+    if source == "-":
+        return inputs.token_from_upload(sys.stdin.buffer.read(max_bytes + 1), max_bytes=max_bytes)
+    try:
+        with Path(source).open("rb") as file:
+            data = file.read(max_bytes + 1)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return inputs.token_from_text(source)
+    except OSError as err:
+        if err.errno == errno.ENAMETOOLONG:  # a token is a long "file name"
+            return inputs.token_from_text(source)
+        raise UnreadableInput(f"{source} cannot be read: {err.strerror}") from err
+    return inputs.token_from_upload(data, max_bytes=max_bytes)
+
+
+def _verdict(result: VerificationResult) -> str:
+    lines = [_headline(result)]
+    width = max(len(c.check) for c in result.checks)
+    for c in result.checks:
+        code = "" if c.code == "ok" else f"{c.code}: "
+        lines.append(f"  [{MARKS[c.ok]}] {c.check:<{width}}  {code}{c.detail}")
+    return "\n".join(lines)
+
+
+def _headline(result: VerificationResult) -> str:
+    if not result.verified:
+        return "NOT VALID: " + result.failures[0].detail if result.failures else "NOT VALID"
+    credential = result.credential or {}
+    subject = credential.get("credentialSubject") or {}
+    kind = next((t for t in credential.get("type", []) if t != "VerifiableCredential"), "")
+    return (f"VALID: {kind} for {subject.get('name')} ({subject.get('registrationNumber')}), "
+            f"{subject.get('council')}")
+
+
+def _print_error(err: PramaanError, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(err.to_dict(), ensure_ascii=False))
+        return
+    print(f"CANNOT CHECK: {err.detail} ({err.code})", file=sys.stderr)
+    if err.hint:
+        print(f"  hint: {err.hint}", file=sys.stderr)
+
+
+def _serve(settings: VerifierSettings, *, host: str, port: int) -> int:
+    import uvicorn
+
+    from verifier.api import create_app
+
+    if not settings.trusted_issuers:
+        print("warning: no trusted issuers (PRAMAAN_VERIFIER_TRUSTED_ISSUERS); every "
+              "certificate will be reported as untrusted", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

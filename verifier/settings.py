@@ -1,0 +1,99 @@
+"""Verifier settings (environment prefix ``PRAMAAN_VERIFIER_``). Nothing is read at import time.
+
+The public verifier runs on its own machine: it has no database and no private key, only the list
+of issuers it trusts and where their public keys are published. Trusted issuers come from the
+environment as JSON, e.g.
+``PRAMAAN_VERIFIER_TRUSTED_ISSUERS='[{"issuer": "https://pramaan.hr.gov.in",
+"jwks_uri": "https://pramaan.hr.gov.in/.well-known/jwks.json", "name": "Haryana"}]'``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_ALGORITHMS = ("ES256", "ES384", "EdDSA")
+"""What ``keys`` can verify; the configured allow-list is a subset (RFC 8725 §3.1)."""
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class TrustedIssuer(BaseModel):
+    """An issuer the verifier trusts and the JWKS its keys are read from.
+
+    ``issuer`` is a URL prefix: a credential's issuer matches when it equals the prefix or
+    continues it after a ``/`` (so ``https://council.example`` covers
+    ``https://council.example/councils/hmc`` but not ``https://council.example.evil``).
+    ``jwks_uri`` is ``https://``, ``http://`` to this machine only, or ``file://`` for a pinned,
+    offline copy.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str
+    jwks_uri: str
+    name: str
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError(f"issuer {value!r} must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("jwks_uri")
+    @classmethod
+    def _jwks_uri_is_safe(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme == "file" and parts.path:
+            return value
+        if parts.scheme == "https" and parts.netloc:
+            return value
+        if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+            return value
+        raise ValueError(f"jwks_uri {value!r} must be https:// (http:// only to this machine) "
+                         "or file://")
+
+    def matches(self, issuer: str) -> bool:
+        return issuer == self.issuer or issuer.startswith(self.issuer + "/")
+
+
+class VerifierSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRAMAAN_VERIFIER_", env_file=None,
+                                      extra="ignore")
+
+    trusted_issuers: list[TrustedIssuer] = []
+    algorithms: list[str] = ["ES256", "EdDSA"]
+    jwks_cache_seconds: int = 300
+    jwks_refresh_seconds: int = 30
+    """On an unknown ``kid`` the JWKS is fetched again, but not more often than this."""
+    http_timeout_seconds: float = 5
+    max_upload_bytes: int = 5 * 1024 * 1024
+    registry_files: list[Path] = []
+    page_url: str = "http://127.0.0.1:8001/v"
+
+    @field_validator("algorithms")
+    @classmethod
+    def _only_asymmetric_algorithms(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("algorithms must name at least one of "
+                             f"{', '.join(SUPPORTED_ALGORITHMS)}")
+        for alg in value:
+            if alg.lower() == "none" or alg.upper().startswith("HS"):
+                raise ValueError(f"algorithm {alg!r} is never accepted: 'none' has no signature "
+                                 "and HS* would let a public key act as a shared secret")
+            if alg not in SUPPORTED_ALGORITHMS:
+                raise ValueError(f"algorithm {alg!r} is not supported; use "
+                                 f"{', '.join(SUPPORTED_ALGORITHMS)}")
+        return value
+
+    @field_validator("jwks_cache_seconds", "jwks_refresh_seconds", "max_upload_bytes",
+                     "http_timeout_seconds")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a positive number")
+        return value

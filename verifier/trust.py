@@ -1,0 +1,154 @@
+"""Who the verifier trusts, and their public keys, fetched from each issuer's JWKS and cached.
+
+Like PyJWT's ``PyJWKClient`` + ``JWKSetCache`` (``jwt/jwks_client.py:get_signing_key``): keys are
+cached per ``jwks_uri`` for ``cache_seconds``; a ``kid`` the cached set lacks triggers one refetch
+(the issuer may have rotated), but never more often than once per ``refresh_seconds``, so random
+``kid`` values cannot make us hammer the issuer. A failed fetch is remembered for the same interval.
+Keys embedded in a token (``jwk``, ``x5c``) are never used (VC-JOSE-COSE §3.3, RFC 8725 §3.10).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from keys.jwk import VerificationKey, parse_jwks
+from schemas.errors import UnknownKey, UntrustedIssuer, UpstreamUnavailable
+from verifier.settings import TrustedIssuer, VerifierSettings
+
+MAX_JWKS_BYTES = 256 * 1024
+RETRY_HINT = "try again later; the certificate has not been judged either way"
+Clock = Callable[[], float]
+"""Seconds on a monotonic scale; tests pass a clock they can move forward."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What is known about one JWKS: the last keys fetched, and the last failure if any."""
+
+    keys: Mapping[str, VerificationKey] | None = None
+    fetched_at: float = float("-inf")
+    failed_at: float = float("-inf")
+    failure: str = ""
+
+
+class TrustStore:
+    """The trusted issuers and their cached JWKS; safe to share between request threads."""
+
+    def __init__(self, issuers: Iterable[TrustedIssuer], *, cache_seconds: float = 300,
+                 refresh_seconds: float = 30, timeout: float = 5.0,
+                 now: Clock = time.monotonic) -> None:
+        # Longest prefix first, so a more specific entry wins over a broader one.
+        self.issuers = tuple(sorted(issuers, key=lambda i: len(i.issuer), reverse=True))
+        self.cache_seconds = cache_seconds
+        self.refresh_seconds = refresh_seconds
+        self._now = now
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False,
+                                  headers={"Accept": "application/jwk-set+json, application/json"})
+        self._cache: dict[str, _Entry] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: VerifierSettings, *, now: Clock = time.monotonic
+                      ) -> TrustStore:
+        return cls(settings.trusted_issuers, cache_seconds=settings.jwks_cache_seconds,
+                   refresh_seconds=settings.jwks_refresh_seconds,
+                   timeout=settings.http_timeout_seconds, now=now)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def trusted_issuer(self, issuer: str) -> TrustedIssuer:
+        """The configuration entry covering ``issuer``, else ``UntrustedIssuer``."""
+        for entry in self.issuers:
+            if entry.matches(issuer):
+                return entry
+        raise UntrustedIssuer(f"issuer {issuer} is not on this verifier's list of trusted "
+                              "issuers", issuer=issuer,
+                              hint="only certificates of the councils this verifier is "
+                                   "configured for can be checked here")
+
+    def signing_key(self, issuer: TrustedIssuer, kid: object) -> VerificationKey:
+        """The issuer's published key named ``kid``; refetches once if the cached set lacks it."""
+        if not isinstance(kid, str) or not kid:
+            raise UnknownKey("the token's header names no key (kid)", kid=None)
+        keys = self._keys(issuer.jwks_uri, max_age=self.cache_seconds)
+        if kid not in keys:  # perhaps rotated since we cached the set
+            keys = self._keys(issuer.jwks_uri, max_age=self.refresh_seconds)
+        if kid not in keys:
+            raise UnknownKey(f"{issuer.name} publishes no key {kid}", kid=kid,
+                             hint="the certificate was not signed by a key this issuer "
+                                  "publishes; it may be forged")
+        return keys[kid]
+
+    def _keys(self, uri: str, *, max_age: float) -> Mapping[str, VerificationKey]:
+        with self._lock_for(uri):
+            entry = self._cache.get(uri, _Entry())
+            now = self._now()
+            if entry.keys is not None and now - entry.fetched_at < max_age:
+                return entry.keys
+            if now - entry.failed_at < self.refresh_seconds:
+                raise UpstreamUnavailable(entry.failure, hint=RETRY_HINT)
+            try:
+                keys = parse_jwks(fetch_jwks(uri, self._http))
+            except UpstreamUnavailable as err:
+                self._cache[uri] = replace(entry, failed_at=now, failure=err.detail)
+                raise
+            self._cache[uri] = _Entry(keys, fetched_at=now)
+            return keys
+
+    def _lock_for(self, uri: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(uri, threading.Lock())
+
+
+def fetch_jwks(uri: str, http: httpx.Client) -> Any:
+    """The JSON document at ``uri``, at most ``MAX_JWKS_BYTES``; every failure is upstream's."""
+    data = _read_file(uri) if uri.startswith("file:") else _read_http(uri, http)
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise UpstreamUnavailable(f"the JWKS at {uri} is not JSON") from err
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise UpstreamUnavailable(f"the JWKS at {uri} is not an object with a 'keys' list")
+    return document
+
+
+def _read_http(uri: str, http: httpx.Client) -> bytes:
+    try:
+        with http.stream("GET", uri) as response:
+            if response.status_code != 200:
+                raise UpstreamUnavailable(f"the JWKS at {uri} answered HTTP "
+                                          f"{response.status_code}", status=response.status_code)
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_JWKS_BYTES:
+                    raise UpstreamUnavailable(f"the JWKS at {uri} is larger than "
+                                              f"{MAX_JWKS_BYTES} bytes")
+            return bytes(body)
+    except httpx.HTTPError as err:
+        raise UpstreamUnavailable(f"the issuer's JWKS at {uri} cannot be reached "
+                                  f"({type(err).__name__})",
+                                  hint=RETRY_HINT) from err
+
+
+def _read_file(uri: str) -> bytes:
+    path = Path(unquote(urlsplit(uri).path))
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_JWKS_BYTES + 1)
+    except OSError as err:
+        raise UpstreamUnavailable(f"the JWKS file {path} cannot be read: {err.strerror}") from err
+    if len(data) > MAX_JWKS_BYTES:
+        raise UpstreamUnavailable(f"the JWKS file {path} is larger than {MAX_JWKS_BYTES} bytes")
+    return data

@@ -1,0 +1,295 @@
+"""Verify a certificate credential (vc+jwt), reporting every check separately.
+
+The order follows the verifier checklist (VC-JOSE-COSE §3.1, RFC 7519 §7.2, VC 2.0 §4 and its
+validation appendix): the token's form and JOSE header are checked before any key is looked up, the
+issuer is read from the *unverified* payload only to choose which trusted JWKS to consult, and the
+claims are judged only once the signature holds. A failed check makes the checks that depend on it
+``skipped``. The outcome is data (``VerificationResult``), not an exception: a forged or expired
+certificate is an answer, not an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from keys.jwk import VerificationKey
+from keys.signing import (
+    CREDENTIAL_TYPES,
+    check_header,
+    parse_payload,
+    read_unverified_header,
+    verify_jws,
+)
+from schemas import credential as vc
+from schemas.errors import (
+    CredentialRejected,
+    Expired,
+    MalformedCredential,
+    NotYetValid,
+    SchemaViolation,
+    UpstreamUnavailable,
+)
+from schemas.registry import Registry, load_registry
+from verifier.settings import TrustedIssuer, VerifierSettings
+from verifier.trust import Clock, TrustStore
+
+OK = "ok"
+SKIPPED = "skipped"
+STATUS_NOT_CHECKED = "status.not_checked"
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+ADVISORY = frozenset({"status"})
+"""Checks whose ``ok=None`` (not checked) does not block ``verified``; ``ok=False`` still does."""
+
+
+@dataclass(frozen=True)
+class Check:
+    check: str
+    ok: bool | None
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    verified: bool
+    checks: tuple[Check, ...]
+    credential: dict[str, Any] | None
+    """The decoded payload, present only when the signature verified (even if a later check
+    failed), so nothing unauthenticated is ever shown as the issuer's words."""
+    token: str | None
+
+    def check(self, name: str) -> Check:
+        return next(c for c in self.checks if c.check == name)
+
+    @property
+    def failures(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.ok is False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verified": self.verified, "checks": [asdict(c) for c in self.checks],
+                "credential": self.credential}
+
+
+class Outcome(NamedTuple):
+    ok: bool | None
+    code: str
+    detail: str
+
+
+def passed(detail: str) -> Outcome:
+    return Outcome(True, OK, detail)
+
+
+@dataclass
+class _Scratch:
+    """What one verification has learnt so far; private to ``verify_credential``."""
+
+    token: str
+    trust: TrustStore
+    algorithms: Collection[str]
+    registry: Registry
+    now: datetime
+    header: dict[str, Any] = field(default_factory=dict)
+    unverified: dict[str, Any] = field(default_factory=dict)
+    trusted: TrustedIssuer | None = None
+    key: VerificationKey | None = None
+    credential: dict[str, Any] | None = None
+
+
+def read_unverified_payload(token: str) -> dict[str, Any]:
+    """The payload of a compact JWS as a JSON object, *unverified*: only for choosing the issuer."""
+    segment = token.split(".")[1]
+    if not _BASE64URL.fullmatch(segment):
+        raise MalformedCredential("the token's payload is not base64url")
+    try:
+        data = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError) as err:
+        raise MalformedCredential("the token's payload is not base64url") from err
+    return parse_payload(data)
+
+
+def _format(s: _Scratch) -> Outcome:
+    s.header = read_unverified_header(s.token)
+    s.unverified = read_unverified_payload(s.token)
+    return passed(f"a compact JWS of {len(s.token)} characters with a JSON header and payload")
+
+
+# ``check_header`` is the one place the header rules live; each check below lets it judge only
+# its own part, so the algorithm and the media type are reported separately.
+def _algorithm(s: _Scratch) -> Outcome:
+    check_header({"alg": s.header.get("alg"), "typ": "vc+jwt"}, algorithms=s.algorithms)
+    return passed(f"{s.header['alg']} is on this verifier's allow-list")
+
+
+def _media_type(s: _Scratch) -> Outcome:
+    judged_above: list[Any] = [s.header.get("alg")]
+    # a tuple, not keys' frozenset: a list-valued typ must fail the check, not raise TypeError
+    check_header(s.header, algorithms=judged_above, types=tuple(sorted(CREDENTIAL_TYPES)))
+    return passed(f"typ {s.header['typ']}" + (f", cty {s.header['cty']}" if "cty" in s.header
+                                               else ""))
+
+
+def _issuer(s: _Scratch) -> Outcome:
+    issuer = s.unverified.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or not issuer_id:
+        raise MalformedCredential("the credential names no issuer URL", field="issuer")
+    if "iss" in s.unverified and s.unverified["iss"] != issuer_id:
+        raise MalformedCredential("the JWT claim iss does not match the credential's issuer",
+                                  field="iss")
+    s.trusted = s.trust.trusted_issuer(issuer_id)
+    return passed(f"{issuer_id} is trusted as {s.trusted.name}")
+
+
+def _key(s: _Scratch) -> Outcome:
+    assert s.trusted is not None
+    s.key = s.trust.signing_key(s.trusted, s.header.get("kid"))
+    return passed(f"{s.trusted.name} publishes key {s.key.kid} ({s.key.alg})")
+
+
+def _signature(s: _Scratch) -> Outcome:
+    key = s.key
+    assert key is not None
+    verified = verify_jws(s.token, resolve_key=lambda _header: key, algorithms=s.algorithms)
+    s.credential = parse_payload(verified.payload)
+    return passed(f"signed with {key.kid}")
+
+
+def _data_model(s: _Scratch) -> Outcome:
+    assert s.credential is not None
+    vc.check_data_model(s.credential)
+    return passed("a W3C VC 2.0 credential secured as vc+jwt (no vc/vp claim, iss = issuer)")
+
+
+def _validity(s: _Scratch) -> Outcome:
+    assert s.credential is not None
+    vc.check_validity_period(s.credential, now=s.now)
+    _check_jwt_times(s.credential, now=s.now)
+    start, end = vc.validity_window(s.credential)
+    window = " ".join(part for part in (
+        f"from {start.isoformat()}" if start else "", f"until {end.isoformat()}" if end else "")
+        if part)
+    return passed(f"valid {window or 'without a time limit'}")
+
+
+def _schema(s: _Scratch) -> Outcome:
+    assert s.credential is not None
+    types = s.credential.get("type")
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise SchemaViolation("type must be a list of strings", field="type")
+    cert_type = vc.validate_against_schema(s.credential, s.registry)
+    return passed(f"a {cert_type.title} conforming to {cert_type.schema}")
+
+
+def _status(s: _Scratch) -> Outcome:
+    return Outcome(None, STATUS_NOT_CHECKED,
+                   "revocation status is checked once status lists are published")
+
+
+Step = Callable[[_Scratch], Outcome]
+STEPS: tuple[tuple[str, Step, tuple[str, ...]], ...] = (
+    ("format", _format, ()),
+    ("algorithm", _algorithm, ("format",)),
+    ("media_type", _media_type, ("format",)),
+    ("issuer", _issuer, ("format",)),
+    ("key", _key, ("algorithm", "media_type", "issuer")),  # no key fetch for a bad header
+    ("signature", _signature, ("key",)),
+    ("data_model", _data_model, ("signature",)),
+    ("validity", _validity, ("data_model",)),
+    ("schema", _schema, ("data_model",)),
+    ("status", _status, ("data_model",)),
+)
+"""(check, function, the checks it depends on), in the order they are reported."""
+
+
+def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[str],
+                      registry: Registry, now: datetime) -> VerificationResult:
+    """Verify a compact vc+jwt against the trusted issuers' keys at time ``now``.
+
+    Pure apart from the trust store's cached JWKS retrieval. ``algorithms`` is the configured
+    allow-list (RFC 8725 §2.1), never the token's word.
+    """
+    scratch = _Scratch(token, trust, tuple(algorithms), registry, now)
+    results: dict[str, Check] = {}
+    cause: dict[str, str] = {}  # a skipped check -> the failed check it waits on
+    for name, step, needs in STEPS:
+        blocked = [d for d in needs if results[d].ok is not True]
+        if blocked:
+            cause[name] = cause.get(blocked[0], blocked[0])
+            results[name] = Check(name, None, SKIPPED, f"not checked, as {cause[name]} failed")
+            continue
+        try:
+            outcome = step(scratch)
+        except (CredentialRejected, UpstreamUnavailable) as err:
+            outcome = Outcome(False, err.code, err.detail)
+        results[name] = Check(name, *outcome)
+    checks = tuple(results.values())
+    well_formed = results["format"].ok is True
+    return VerificationResult(is_verified(checks), checks, scratch.credential if
+                              results["signature"].ok else None, token if well_formed else None)
+
+
+def is_verified(checks: Iterable[Check]) -> bool:
+    """Every check passed, except that an advisory one may be unchecked (``ok=None``);
+    a failed advisory check (a revoked status) still rejects."""
+    return all(c.ok is True or (c.check in ADVISORY and c.ok is None) for c in checks)
+
+
+def _check_jwt_times(credential: Mapping[str, Any], *, now: datetime) -> None:
+    """RFC 7519 ``exp``/``nbf``, if an issuer adds them, bound the signature's validity."""
+    for claim in ("exp", "nbf"):
+        value = credential.get(claim)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise MalformedCredential(f"{claim} must be a NumericDate", field=claim)
+        try:
+            moment = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError) as err:
+            raise MalformedCredential(f"{claim} is not a usable NumericDate", field=claim) from err
+        if claim == "exp" and now >= moment:
+            raise Expired(f"the signature expired at {moment.isoformat()} (exp)",
+                          valid_until=moment)
+        if claim == "nbf" and now < moment:
+            raise NotYetValid(f"the signature is valid only from {moment.isoformat()} (nbf)",
+                              valid_from=moment)
+
+
+class Verifier:
+    """A configured verifier: trusted issuers, algorithm allow-list, certificate registry."""
+
+    def __init__(self, trust: TrustStore, *, algorithms: Collection[str],
+                 registry: Registry) -> None:
+        self.trust = trust
+        self.algorithms = tuple(algorithms)
+        self.registry = registry
+
+    @classmethod
+    def from_settings(cls, settings: VerifierSettings, *, clock: Clock = time.monotonic
+                      ) -> Verifier:
+        return cls(TrustStore.from_settings(settings, now=clock), algorithms=settings.algorithms,
+                   registry=load_registry(settings.registry_files))
+
+    def verify(self, token: str, *, now: datetime) -> VerificationResult:
+        return verify_credential(token, trust=self.trust, algorithms=self.algorithms,
+                                 registry=self.registry, now=now)
+
+    def close(self) -> None:
+        self.trust.close()
+
+
+def check_token(token: str, *, settings: VerifierSettings | None = None,
+                now: datetime | None = None) -> VerificationResult:
+    """One-shot facade for scripts and the CLI: settings from the environment, clock read here."""
+    verifier = Verifier.from_settings(settings or VerifierSettings())
+    try:
+        return verifier.verify(token, now=now or datetime.now(UTC))
+    finally:
+        verifier.close()
