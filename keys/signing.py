@@ -8,7 +8,9 @@ looked up, then the signature; the caller checks the claims.
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,16 @@ from schemas.errors import (
 MAX_TOKEN_LENGTH = 16_384
 CREDENTIAL_TYPES = frozenset({"vc+jwt", "application/vc+jwt"})
 _jws = jwt.PyJWS()
+_ALGORITHMS = {name: jwt.get_algorithm_by_name(name) for name in ("ES256", "ES384", "EdDSA")}
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _b64decode(segment: str) -> bytes:
+    """Strict base64url without padding (RFC 7515 §2); PyJWT's own check is a per-character
+    Python loop costing ~0.6 ms a token, half of a whole verification."""
+    if len(segment) % 4 == 1 or not _BASE64URL.fullmatch(segment):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 @dataclass(frozen=True)
@@ -70,9 +82,11 @@ def read_unverified_header(token: str) -> dict[str, Any]:
         raise MalformedCredential("a compact JWS has exactly three dot-separated parts",
                                   hint="paste the whole vc+jwt token")
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.exceptions.InvalidTokenError as err:
+        header = json.loads(_b64decode(token.split(".", 1)[0]))
+    except (ValueError, UnicodeDecodeError) as err:
         raise MalformedCredential("the token's header is not base64url JSON") from err
+    if not isinstance(header, dict) or not isinstance(header.get("kid", ""), str):
+        raise MalformedCredential("the token's header is not a JSON object with a string kid")
     return header
 
 
@@ -107,15 +121,16 @@ def verify_jws(token: str, *, resolve_key: Callable[[Mapping[str, Any]], Verific
     if key.alg != header["alg"]:
         raise BadSignature(f"the token says {header['alg']} but key {key.kid} is an {key.alg} key",
                            kid=key.kid)
+    header_b64, payload_b64, signature_b64 = token.split(".")
     try:
-        decoded = _jws.decode_complete(token, key.key, algorithms=[key.alg])
-    except jwt.exceptions.InvalidSignatureError as err:
-        raise BadSignature("the signature does not match the issuer's key", kid=key.kid) from err
-    except jwt.exceptions.DecodeError as err:
-        raise MalformedCredential(f"the token cannot be decoded: {err}") from err
-    except jwt.exceptions.InvalidKeyError as err:
-        raise UnknownKey(f"key {key.kid} cannot verify this token") from err
-    return VerifiedJws(header=header, payload=decoded["payload"], key=key)
+        payload = _b64decode(payload_b64)
+        signature = _b64decode(signature_b64)
+    except ValueError as err:
+        raise MalformedCredential("the token's payload or signature is not base64url") from err
+    signing_input = f"{header_b64}.{payload_b64}".encode("ascii")
+    if not _ALGORITHMS[key.alg].verify(signing_input, key.key, signature):
+        raise BadSignature("the signature does not match the issuer's key", kid=key.kid)
+    return VerifiedJws(header=header, payload=payload, key=key)
 
 
 def parse_payload(payload: bytes) -> dict[str, Any]:

@@ -198,3 +198,8 @@ class BodyLimit:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment (``uvicorn --factory verifier.api:app_from_env``)."""
+    return create_app(VerifierSettings())
