@@ -21,7 +21,6 @@ from keys.jwk import PrivateKey, VerificationKey, algorithm_for, public_jwk
 from schemas.errors import (
     BadSignature,
     MalformedCredential,
-    UnknownKey,
     UnsupportedAlgorithm,
     WrongMediaType,
 )

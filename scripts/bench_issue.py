@@ -12,23 +12,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from issuer import db  # noqa: E402
-from issuer.app import build_state  # noqa: E402
-from issuer.auth.service import authenticate  # noqa: E402
-from issuer.credentials import service as credentials  # noqa: E402
-from issuer.delivery.service import certificate_pdf  # noqa: E402
-from issuer.demo.load import create_demo_token, load_demo_register  # noqa: E402
-from issuer.keystore import service as keystore  # noqa: E402
-from issuer.registry import service as register  # noqa: E402
-from issuer.settings import IssuerSettings  # noqa: E402
+from issuer import db
+from issuer.app import build_state
+from issuer.auth.service import authenticate
+from issuer.credentials import service as credentials
+from issuer.delivery.service import certificate_pdf
+from issuer.demo.load import create_demo_token, load_demo_register
+from issuer.keystore import service as keystore
+from issuer.registry import service as register
+from issuer.settings import IssuerSettings
 
 TYPES = [("registration", {}),
          ("good-standing", {"addressee": "General Medical Council, United Kingdom",
@@ -41,7 +37,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1500)
     parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
-    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     settings = IssuerSettings(env="dev", database_url=url, key_kdf_cost=10)
     state = build_state(settings)

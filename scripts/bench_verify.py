@@ -25,13 +25,12 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from keys.keyring import KeyRing  # noqa: E402
-from keys.signing import SigningKey, sign_credential  # noqa: E402
-from keys.storage import generate_private_key  # noqa: E402
-from schemas import credential as vc  # noqa: E402
-from schemas.registry import default_registry  # noqa: E402
+from keys.keyring import KeyRing
+from keys.signing import SigningKey, sign_credential
+from keys.storage import generate_private_key
+from schemas import credential as vc
+from schemas.registry import default_registry
 
 BASE = "https://pramaan.hr.gov.in"
 BARE_APP = """

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from issuer.credentials import service, vcalm
 from issuer.credentials.models import IssuedCredential
-from issuer.deps import NowDep, SessionDep, StaffDep, StateDep
 from issuer.delivery.service import certificate_pdf
+from issuer.deps import NowDep, SessionDep, StaffDep, StateDep
 
 router = APIRouter(tags=["credentials"])
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]

@@ -26,7 +26,8 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
     def _run(*args: str, token: str | None = None, ok: bool = True
              ) -> subprocess.CompletedProcess[str]:
         extra = {"PRAMAAN_TOKEN": token} if token else {}
-        result = subprocess.run([*ISSUER, *args], capture_output=True, text=True, timeout=60,
+        result = subprocess.run([*ISSUER, *args], check=False, capture_output=True, text=True,
+                                timeout=60,
                                 env=env | extra, cwd=tmp_path)
         assert (result.returncode == 0) == ok, result.stdout + result.stderr
         return result
