@@ -15,7 +15,7 @@ import binascii
 import re
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -73,7 +73,10 @@ class VerificationResult:
         return tuple(c for c in self.checks if c.ok is False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"verified": self.verified, "checks": [asdict(c) for c in self.checks],
+        """The JSON answer; built field by field (``dataclasses.asdict`` deep-copies: 30x slower)."""
+        return {"verified": self.verified,
+                "checks": [{"check": c.check, "ok": c.ok, "code": c.code, "detail": c.detail}
+                           for c in self.checks],
                 "credential": self.credential}
 
 
