@@ -6,6 +6,7 @@ from issuer.credentials.models import IssuedCredential
 from issuer.db import Base
 from issuer.keystore.models import StoredKey
 from issuer.registry.models import Professional, Registration
+from issuer.status.models import StatusList
 
 __all__ = ["ApiToken", "AuditEvent", "Base", "IssuedCredential", "Professional", "Registration",
-           "StoredKey"]
+           "StatusList", "StoredKey"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_PASSPHRASE = "dev-only-passphrase-change-me"
@@ -28,6 +28,10 @@ class IssuerSettings(BaseSettings):
     verify_page_url: str = "http://127.0.0.1:8001/v"
     registry_files: list[Path] = []
     max_request_bytes: int = 256 * 1024
+    status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+    """How long verifiers may cache a status list (W3C ``ttl``, HTTP ``Cache-Control``): the
+    longest a revocation can take to reach them."""
+    status_list_entries: int = Field(default=131_072, ge=131_072, multiple_of=8)
 
     @model_validator(mode="after")
     def _refuse_demo_secrets(self) -> IssuerSettings:

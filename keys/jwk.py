@@ -12,7 +12,13 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from schemas.errors import ConfigurationError, UnknownKey
+from schemas.errors import (
+    ConfigurationError,
+    KeyCompromised,
+    KeyNotValidAtIssuance,
+    MalformedCredential,
+    UnknownKey,
+)
 
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -46,13 +52,71 @@ def algorithm_for(public_key: PublicKey) -> str:
     return alg
 
 
-def public_jwk(public_key: PublicKey) -> dict[str, Any]:
-    """The public JWK with ``kid`` (thumbprint), ``alg`` and ``use``; never a private member."""
+@dataclass(frozen=True)
+class KeyWindow:
+    """When a key may sign, published with it so verifiers can hold the issuer to it.
+
+    JWK members (RFC 7517 §4 allows more): ``nbf`` and ``exp`` bound the signing window in Unix
+    seconds (``exp`` is set when the key retires); ``revoked`` (the shape OpenID Federation uses
+    for JWKs: ``{"revoked_at", "reason"}``) marks a compromised key, whose every signature is
+    distrusted, since whoever holds it can write any ``iat``.
+    """
+
+    not_before: int | None = None
+    not_after: int | None = None
+    compromised_at: int | None = None
+
+    def members(self) -> dict[str, Any]:
+        members: dict[str, Any] = {}
+        if self.not_before is not None:
+            members["nbf"] = self.not_before
+        if self.not_after is not None:
+            members["exp"] = self.not_after
+        if self.compromised_at is not None:
+            members["revoked"] = {"revoked_at": self.compromised_at, "reason": "compromised"}
+        return members
+
+    @classmethod
+    def from_jwk(cls, entry: Mapping[str, Any]) -> KeyWindow:
+        revoked = entry.get("revoked")
+        compromised = revoked.get("revoked_at", 0) if isinstance(revoked, dict) else None
+        return cls(_seconds(entry.get("nbf")), _seconds(entry.get("exp")),
+                   _seconds(compromised) if revoked is not None else None)
+
+    def check(self, kid: str, issued_at: object) -> None:
+        """Refuse a signature made outside the window, or by a compromised key."""
+        if self.compromised_at is not None:
+            raise KeyCompromised(f"the issuer has declared key {kid} compromised; nothing it "
+                                 "signed can be trusted", kid=kid,
+                                 hint="ask the council for a re-issued certificate")
+        if self.not_before is None and self.not_after is None:
+            return
+        if isinstance(issued_at, bool) or not isinstance(issued_at, (int, float)):
+            raise MalformedCredential("the credential has no numeric iat, so the signing key's "
+                                      "validity window cannot be checked", field="iat")
+        if ((self.not_before is not None and issued_at < self.not_before)
+                or (self.not_after is not None and issued_at > self.not_after)):
+            raise KeyNotValidAtIssuance(
+                f"the credential claims to be signed at {int(issued_at)}, outside the window in "
+                f"which key {kid} could sign ({self.not_before} to {self.not_after or 'now'})",
+                kid=kid, hint="the certificate may be forged; check it with the council")
+
+
+def _seconds(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value)
+
+
+def public_jwk(public_key: PublicKey, window: KeyWindow | None = None) -> dict[str, Any]:
+    """The public JWK with ``kid`` (thumbprint), ``alg``, ``use`` and the key's signing window;
+    never a private member."""
     alg = algorithm_for(public_key)
     algorithm = jwt.get_algorithm_by_name(alg)
     jwk: dict[str, Any] = json.loads(algorithm.to_jwk(public_key))
     jwk = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
-    return {**jwk, "kid": thumbprint(jwk), "alg": alg, "use": "sig"}
+    return {**jwk, "kid": thumbprint(jwk), "alg": alg, "use": "sig",
+            **(window.members() if window else {})}
 
 
 @dataclass(frozen=True)
@@ -63,6 +127,7 @@ class VerificationKey:
     alg: str
     key: PublicKey
     jwk: Mapping[str, Any]
+    window: KeyWindow = KeyWindow()
 
 
 def parse_jwks(document: Any) -> dict[str, VerificationKey]:
@@ -89,7 +154,8 @@ def parse_jwks(document: Any) -> dict[str, VerificationKey]:
         if not isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)):
             continue
         kid = entry.get("kid") or thumbprint(entry)
-        found[str(kid)] = VerificationKey(str(kid), alg, key, dict(entry))
+        found[str(kid)] = VerificationKey(str(kid), alg, key, dict(entry),
+                                          KeyWindow.from_jwk(entry))
     return found
 
 

@@ -92,9 +92,10 @@ def parse_time(value: Any, name: str) -> datetime:
     return moment
 
 
-def build_credential(draft: CredentialDraft, *, public_base: str, issued_at: datetime
-                     ) -> dict[str, Any]:
-    """Build the unsecured credential. Key order is fixed: it keeps the QR dictionary effective."""
+def build_credential(draft: CredentialDraft, *, public_base: str, issued_at: datetime,
+                     status: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Build the unsecured credential. Key order is fixed: it keeps the QR dictionary effective.
+    ``status`` is its ``credentialStatus`` (``schemas.status_list.status_entries``)."""
     base = public_base.rstrip("/")
     issuer = issuer_url(base, draft.council.id)
     record = draft.record
@@ -116,7 +117,7 @@ def build_credential(draft: CredentialDraft, *, public_base: str, issued_at: dat
     }
     for name in draft.certificate_type.extra_fields:
         subject[name] = draft.extra[name]
-    return {
+    credential = {
         "@context": [CONTEXT_V2, f"{base}/contexts/v1"],
         "id": credential_url(base, draft.certificate_number),
         "type": ["VerifiableCredential", draft.certificate_type.vc_type],
@@ -127,8 +128,11 @@ def build_credential(draft: CredentialDraft, *, public_base: str, issued_at: dat
         "validUntil": format_time(draft.valid_until),
         "credentialSchema": {"id": f"{base}/schemas/{draft.certificate_type.schema}",
                              "type": "JsonSchema"},
-        "credentialSubject": subject,
     }
+    if status:
+        credential["credentialStatus"] = status
+    credential["credentialSubject"] = subject
+    return credential
 
 
 def encode_payload(credential: Mapping[str, Any]) -> bytes:

@@ -163,6 +163,18 @@ class Suspended(CredentialRejected):
     code = "credential.suspended"
 
 
+class KeyCompromised(CredentialRejected):
+    """The issuer has declared the signing key compromised: nothing it signed is trusted."""
+
+    code = "credential.key_compromised"
+
+
+class KeyNotValidAtIssuance(CredentialRejected):
+    """The credential's ``iat`` falls outside the window in which its key was allowed to sign."""
+
+    code = "credential.key_window"
+
+
 # -- someone else's fault -----------------------------------------------------------------------
 class UpstreamUnavailable(PramaanError):
     code = "upstream.unavailable"

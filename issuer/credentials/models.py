@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base
@@ -13,7 +13,9 @@ from issuer.db import Base
 
 class IssuedCredential(Base):
     __tablename__ = "credentials"
-    __table_args__ = (UniqueConstraint("issued_by", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("issued_by", "idempotency_key"),
+                      UniqueConstraint("status_list_id", "status_index",
+                                       name="uq_credentials_status_list_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -29,3 +31,13 @@ class IssuedCredential(Base):
     issued_by: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status_list_id: Mapped[int | None] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="active", server_default="active",
+                                       index=True)
+    """``active``, ``suspended`` or ``revoked``; a suspension past ``suspended_until`` reads as
+    active (``issuer.status.service.effective_state``) until the sweep records its end."""
+    state_reason: Mapped[str | None] = mapped_column(String(40))
+    state_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    suspended_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))

@@ -23,9 +23,11 @@ from issuer.auth.service import Staff
 from issuer.credentials.models import IssuedCredential
 from issuer.registry import service as register
 from issuer.registry.models import Registration
+from issuer.status.allocation import allocate
 from keys.keyring import KeyRing
 from keys.signing import parse_payload, sign_credential
 from schemas import credential as vc
+from schemas.status_list import MIN_ENTRIES, status_entries
 from schemas.errors import Conflict, InvalidData, InvalidTransition, NotFound
 from schemas.registry import CertificateType, Registry
 
@@ -51,7 +53,11 @@ def new_certificate_number(prefix: str, type_code: str) -> str:
 
 
 def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Registry,
-          keyring: KeyRing, public_base: str, now: datetime) -> IssuedCredential:
+          keyring: KeyRing, public_base: str, now: datetime,
+          window: tuple[datetime, datetime] | None = None,
+          status_list_entries: int = MIN_ENTRIES) -> IssuedCredential:
+    """Issue one certificate from the register. ``window`` (valid from, until) overrides the
+    certificate type's validity rule: a re-issue keeps the window of what it replaces."""
     if request.idempotency_key:
         earlier = _find_by_idempotency_key(session, staff.token_id, request.idempotency_key)
         if earlier is not None:
@@ -61,13 +67,15 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
     cert_type = registry.certificate_type(request.certificate_type)
     _check_preconditions(registration, cert_type, request.extra, now)
     council = registry.council(registration.council_id)
-    valid_from, valid_until = _validity(registration, cert_type, now)
+    valid_from, valid_until = window or _validity(registration, cert_type, now)
+    list_id, index = allocate(session, council_id=council.id, size=status_list_entries, now=now)
     draft = vc.CredentialDraft(
         certificate_type=cert_type, council=council,
         record=register.practitioner_record(registration),
         certificate_number=new_certificate_number(council.registration_prefix, cert_type.code),
         valid_from=valid_from, valid_until=valid_until, extra=dict(request.extra))
-    credential = vc.build_credential(draft, public_base=public_base, issued_at=now)
+    credential = vc.build_credential(draft, public_base=public_base, issued_at=now,
+                                     status=status_entries(public_base, list_id, index))
     vc.validate_against_schema(credential, registry)
     token = sign_credential(vc.encode_payload(credential), keyring.signer)
     row = IssuedCredential(
@@ -75,7 +83,8 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
         registration_id=registration.id, council_id=registration.council_id,
         certificate_type=cert_type.id, token=token, kid=keyring.signer.kid, issued_at=now,
         valid_from=valid_from, valid_until=valid_until, issued_by=staff.token_id,
-        idempotency_key=request.idempotency_key, request=request.fingerprint())
+        idempotency_key=request.idempotency_key, request=request.fingerprint(),
+        status_list_id=list_id, status_index=index, state="active")
     if request.idempotency_key:
         try:
             with session.begin_nested():

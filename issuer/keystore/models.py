@@ -19,3 +19,4 @@ class StoredKey(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    compromised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Credential status: status lists (allocation, publication), revocation, suspension, re-issue."""
