@@ -103,24 +103,23 @@ class Face:
                       for gid, cluster, adv, dx, dy in glyphs]
         return tuple(glyphs)
 
-    def widths_array(self, used: set[int]) -> Array:
-        """The CIDFont's ``W`` entry for the glyphs a page uses, as ``c [w1 w2 …]`` groups of
-        consecutive IDs. Listing only those keeps ``W`` short: a whole-font array is ~2,600
-        numbers that the PDF library parses and writes again for every document (~2 ms)."""
-        entries: list[object] = []
-        group: list[int] = []
+    def widths_array(self, used: set[int]) -> bytes:
+        """The CIDFont's ``W`` entry for the glyphs a page uses, serialised, as ``c [w1 w2 …]``
+        groups of consecutive IDs. Listing only those keeps ``W`` short: a whole-font array is
+        ~2,600 numbers, which every document would carry."""
+        parts = [b"["]
         previous = -2
         for gid in sorted(used):
             if gid != previous + 1:
-                if group:
-                    entries.append(Array(group))
-                entries.append(gid)
-                group = []
-            group.append(self.widths[gid])
+                if previous >= 0:
+                    parts.append(b"]")
+                parts.append(b"%d [" % gid)
+            parts.append(b"%d" % self.widths[gid])
             previous = gid
-        if group:
-            entries.append(Array(group))
-        return Array(entries)
+        if previous >= 0:
+            parts.append(b"]")
+        parts.append(b"]")
+        return b" ".join(parts)
 
     def embed(self, pdf: pikepdf.Pdf) -> Dictionary:
         """The Type0 font dictionary, with its CIDFontType2, descriptor and ToUnicode map; the

@@ -26,6 +26,7 @@ from issuer.delivery.qr import qr_image, qr_version
 from schemas import credential as vc
 from schemas.errors import InvalidData
 from schemas.registry import Registry, default_registry
+from tests.issuer.delivery.conftest import assert_valid_pdf
 
 REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "reference-registrant.json"
 QR_TEXT = "https://verify.pramaan.hr.gov.in/v#" + "".join(str(i * 7919 % 10) for i in range(1200))
@@ -117,6 +118,10 @@ def instructions(pdf: pikepdf.Pdf) -> Iterator[tuple[list[Any], str]]:
     for item in pikepdf.parse_content_stream(pdf.pages[0]):
         if isinstance(item, pikepdf.ContentStreamInstruction):
             yield list(item.operands), str(item.operator)
+
+
+def test_is_a_valid_pdf(document: tuple[dict[str, Any], str, bytes], tmp_path: Path) -> None:
+    assert_valid_pdf(document[2], tmp_path)
 
 
 def test_one_a4_page(pdf: pikepdf.Pdf) -> None:
