@@ -22,7 +22,7 @@ from PIL import Image
 from issuer.delivery.fonts import FontSet
 from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Page
 from issuer.delivery.pdf import ATTACHMENT_NAME, ATTACHMENT_TYPE, CertificatePdfRenderer
-from issuer.delivery.qr import qr_image, qr_version
+from issuer.delivery.qr import QUIET_ZONE, qr_image, qr_version
 from schemas import credential as vc
 from schemas.errors import InvalidData
 from schemas.registry import Registry, default_registry
@@ -222,6 +222,18 @@ def test_qr_image_is_one_bit_and_at_least_0_4_mm_a_module(pdf: pikepdf.Pdf) -> N
     assert width == pytest.approx(height)
     module_mm = width / int(image.Width) * 25.4 / 72
     assert 0.4 <= module_mm <= 0.5 + 1e-6
+
+
+def test_qr_image_has_a_white_four_module_quiet_zone() -> None:
+    symbol = qr_image(QR_TEXT)
+    side = symbol.width
+    assert symbol.mode == "1" and symbol.height == side
+    ring = [symbol.getpixel((x, y)) for x in range(side) for y in range(side)
+            if min(x, y, side - 1 - x, side - 1 - y) < QUIET_ZONE]
+    assert set(ring) == {255}
+    far = side - QUIET_ZONE - 7
+    for x, y in ((QUIET_ZONE, QUIET_ZONE), (far, QUIET_ZONE), (QUIET_ZONE, far)):
+        assert symbol.getpixel((x, y)) == 0  # a finder pattern's dark corner, inside the zone
 
 
 def test_qr_reads_back_at_150_dpi(document: tuple[dict[str, Any], str, bytes]) -> None:
