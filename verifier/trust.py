@@ -5,6 +5,9 @@ cached per ``jwks_uri`` for ``cache_seconds``; a ``kid`` the cached set lacks tr
 (the issuer may have rotated), but never more often than once per ``refresh_seconds``, so random
 ``kid`` values cannot make us hammer the issuer. A failed fetch is remembered for the same interval.
 Keys embedded in a token (``jwk``, ``x5c``) are never used (VC-JOSE-COSE §3.3, RFC 8725 §3.10).
+
+Inside ``cache_only()`` the store answers from fresh cached keys or raises ``FetchNeeded``, never
+blocking, so the service can verify on its event loop and hop to a thread only to fetch.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +33,29 @@ MAX_JWKS_BYTES = 256 * 1024
 RETRY_HINT = "try again later; the certificate has not been judged either way"
 Clock = Callable[[], float]
 """Seconds on a monotonic scale; tests pass a clock they can move forward."""
+_cache_only: ContextVar[bool] = ContextVar("pramaan_trust_cache_only", default=False)
+
+
+class FetchNeeded(Exception):
+    """The answer needs a fetch (blocking I/O), refused inside ``cache_only()``; not a
+    ``PramaanError``, so it is never reported as a check's outcome."""
+
+
+@contextmanager
+def cache_only() -> Iterator[None]:
+    """Answer from fresh cached keys only, raising ``FetchNeeded`` instead of fetching or waiting
+    on another thread's fetch."""
+    token = _cache_only.set(True)
+    try:
+        yield
+    finally:
+        _cache_only.reset(token)
+
+
+def guard_fetch(uri: str) -> None:
+    """Call before any blocking fetch: raises ``FetchNeeded`` inside ``cache_only()``."""
+    if _cache_only.get():
+        raise FetchNeeded(uri)
 
 
 @dataclass(frozen=True)
@@ -91,7 +119,11 @@ class TrustStore:
         return keys[kid]
 
     def _keys(self, uri: str, *, max_age: float) -> Mapping[str, VerificationKey]:
-        with self._lock_for(uri):
+        entry = self._cache.get(uri, _Entry())  # entries are replaced whole: read without lock
+        if entry.keys is not None and self._now() - entry.fetched_at < max_age:
+            return entry.keys
+        guard_fetch(uri)
+        with self._lock_for(uri):  # one fetch at a time; a waiting thread may find it done
             entry = self._cache.get(uri, _Entry())
             now = self._now()
             if entry.keys is not None and now - entry.fetched_at < max_age:
