@@ -1,9 +1,10 @@
 """The public verifier service: ``create_app(settings)`` builds everything; nothing at import.
 
 Routes only read the request, hand typed values to ``inputs``/``verify``/``vcalm`` and shape the
-answer. Verification (JWKS fetches) and file decoding (pdftoppm, zxing) block, so they run in the
-thread pool. ``POST /verify`` answers 200 for every credential it could examine, verified or not;
-4xx is kept for input that holds no credential at all.
+answer. Verification runs on the event loop while the issuer's keys are cached (it is CPU work, a
+fraction of a millisecond) and moves to the thread pool when a JWKS fetch would block; file
+decoding (pdftoppm, zxing) always runs there. ``POST /verify`` answers 200 for every credential it
+could examine, verified or not; 4xx is kept for input that holds no credential at all.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from schemas.errors import ConfigurationError, InputTooLarge, InvalidRequest, PramaanError
 from verifier import inputs, vcalm
 from verifier.settings import VerifierSettings
-from verifier.verify import Verifier
+from verifier.trust import FetchNeeded, cache_only
+from verifier.verify import VerificationResult, Verifier
 
 log = logging.getLogger("pramaan.verifier")
 MAX_JSON_BYTES = 64 * 1024
@@ -54,12 +56,14 @@ class VerifierState:
     verifier: Verifier
 
 
-def get_state(request: Request) -> VerifierState:
+# Dependencies are ``async`` so that FastAPI calls them in place: it runs a plain ``def`` in the
+# thread pool, two hops per request for nothing.
+async def get_state(request: Request) -> VerifierState:
     state: VerifierState = request.app.state.pramaan
     return state
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The clock, read once per request; tests override this dependency."""
     return datetime.now(UTC)
 
@@ -70,16 +74,16 @@ router = APIRouter()
 
 
 @router.post("/verify", summary="Verify a certificate: token, QR text, PDF or QR photo")
-async def verify(request: Request, state: StateDep, now: NowDep) -> dict[str, Any]:
+async def verify(request: Request, state: StateDep, now: NowDep) -> JSONResponse:
     token = await _request_token(request, state.settings.max_upload_bytes)
-    result = await run_in_threadpool(state.verifier.verify, token, now=now)
-    return result.to_dict()
+    result = await run_verification(state.verifier, token, now=now)
+    return JSONResponse(result.to_dict())
 
 
 @router.post("/credentials/verify", summary="W3C VCALM: verify an EnvelopedVerifiableCredential")
 async def verify_vcalm(request: Request, state: StateDep, now: NowDep) -> JSONResponse:
     token, options = vcalm.parse_request(await _json_body(request))
-    result = await run_in_threadpool(state.verifier.verify, token, now=now)
+    result = await run_verification(state.verifier, token, now=now)
     body, status = vcalm.response(result, options)
     return JSONResponse(body, status_code=status)
 
@@ -114,6 +118,16 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None) 
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     return app
+
+
+async def run_verification(verifier: Verifier, token: str, *, now: datetime
+                           ) -> VerificationResult:
+    """Verify in place from cached keys; only when a JWKS must be fetched, in the thread pool."""
+    try:
+        with cache_only():
+            return verifier.verify(token, now=now)
+    except FetchNeeded:
+        return await run_in_threadpool(verifier.verify, token, now=now)
 
 
 async def _request_token(request: Request, max_bytes: int) -> str:
@@ -172,7 +186,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed (chunked)."""
+    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed (chunked).
+
+    A Content-Length within the limit is the body's length (the server frames the request by it),
+    so only a body without one, or sent chunked (which overrides it), is counted as it arrives.
+    """
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
@@ -182,11 +200,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = InputTooLarge(f"request bodies are limited to {self.limit} bytes")
-        length = dict(scope["headers"]).get(b"content-length", b"0")
-        if not length.isdigit() or int(length) > self.limit:
-            await error_response(too_large)(scope, receive, send)
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await error_response(self.too_large())(scope, receive, send)
             return
+        if length is None or b"transfer-encoding" in headers:
+            receive = self.counting(receive)
+        await self.app(scope, receive, send)
+
+    def counting(self, receive: Receive) -> Receive:
         received = 0
 
         async def counting_receive() -> Message:
@@ -194,10 +217,13 @@ class BodyLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:
-                raise too_large  # the PramaanError handler answers 413
+                raise self.too_large()  # the PramaanError handler answers 413
             return message
 
-        await self.app(scope, counting_receive, send)
+        return counting_receive
+
+    def too_large(self) -> InputTooLarge:
+        return InputTooLarge(f"request bodies are limited to {self.limit} bytes")
 
 
 def app_from_env() -> FastAPI:
