@@ -13,7 +13,7 @@ from keys.signing import SigningKey
 from schemas.errors import UnknownKey, UntrustedIssuer, UpstreamUnavailable
 from tests.verifier.conftest import PUBLIC_BASE, FakeClock, JwksServer
 from verifier.settings import TrustedIssuer, VerifierSettings
-from verifier.trust import MAX_JWKS_BYTES, TrustStore
+from verifier.trust import MAX_JWKS_BYTES, FetchNeeded, TrustStore, cache_only
 
 
 def closed_port() -> int:
@@ -168,3 +168,38 @@ class TestTrustStore:
         finally:
             store.close()
         assert jwks_server.hits == 0
+
+
+class TestCacheOnly:
+    """What the service relies on to verify on its event loop: no fetch, no wait, ever."""
+
+    def test_answers_from_fresh_keys(self, trust: TrustStore, trusted: TrustedIssuer,
+                                     jwks_server: JwksServer, es256_key: SigningKey) -> None:
+        with cache_only(), pytest.raises(FetchNeeded):
+            trust.signing_key(trusted, es256_key.kid)
+        assert jwks_server.hits == 0
+        trust.signing_key(trusted, es256_key.kid)
+        with cache_only():
+            assert trust.signing_key(trusted, es256_key.kid).kid == es256_key.kid
+        assert jwks_server.hits == 1
+
+    def test_an_unknown_kid_within_the_refresh_interval_is_an_answer(
+            self, trust: TrustStore, trusted: TrustedIssuer, rogue_key: SigningKey,
+            es256_key: SigningKey) -> None:
+        trust.signing_key(trusted, es256_key.kid)
+        with cache_only(), pytest.raises(UnknownKey):
+            trust.signing_key(trusted, rogue_key.kid)
+
+    def test_asks_for_a_fetch_when_the_keys_are_stale_or_may_have_rotated(
+            self, trust: TrustStore, trusted: TrustedIssuer, jwks_server: JwksServer,
+            clock: FakeClock, es256_key: SigningKey, rogue_key: SigningKey) -> None:
+        trust.signing_key(trusted, es256_key.kid)
+        clock.advance(31)
+        with cache_only(), pytest.raises(FetchNeeded):
+            trust.signing_key(trusted, rogue_key.kid)
+        clock.advance(300)
+        with cache_only(), pytest.raises(FetchNeeded):
+            trust.signing_key(trusted, es256_key.kid)
+        assert jwks_server.hits == 1
+        trust.signing_key(trusted, es256_key.kid)  # outside the block it fetches again
+        assert jwks_server.hits == 2
