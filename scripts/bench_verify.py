@@ -4,8 +4,10 @@
 The verifier (``POST /verify`` with a JSON token: signature, data model, validity, schema) and a
 bare FastAPI app with one JSON POST route each run in uvicorn pinned to CPU 0; ``wrk`` (Debian
 package ``wrk``) loads them from CPU 1 over loopback with keep-alive connections. The issuer's
-JWKS is given to the verifier as a file, so no third process competes for the cores.
-Usage: scripts/bench_verify.py [--seconds N] [--connections N]
+JWKS is given to the verifier as a file, so no third process competes for the cores. The two are
+loaded in turn for ``--rounds`` rounds and each keeps its best rate, so that a burst of other work
+on a shared machine lowers one round, not the ratio.
+Usage: scripts/bench_verify.py [--seconds N] [--connections N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("install wrk (apt-get install wrk)")
@@ -107,23 +110,29 @@ def main() -> None:
                "issuer": BASE, "jwks_uri": (workdir / "jwks.json").as_uri(), "name": "bench"}])}
     uvicorn = [sys.executable, "-m", "uvicorn", "--no-access-log", "--log-level", "warning"]
     body = json.dumps({"token": token})
-    results = {}
-    for name, command, port in (
-            ("bare FastAPI", [*uvicorn, "bare:app"], 8791),
-            ("verifier /verify", [*uvicorn, "--factory", "verifier.api:app_from_env"], 8792)):
-        server = serve(command, port, env)
-        try:
+    apps = {"bare FastAPI": ([*uvicorn, "bare:app"], 8791),
+            "verifier /verify": ([*uvicorn, "--factory", "verifier.api:app_from_env"], 8792)}
+    servers: list[subprocess.Popen[bytes]] = []
+    results: dict[str, float] = {}
+    try:
+        for command, port in apps.values():
+            servers.append(serve(command, port, env))
             check = httpx.post(f"http://127.0.0.1:{port}/verify", content=body,
                                headers={"Content-Type": "application/json"}).json()
             assert check["verified"] is True, check
             load(f"http://127.0.0.1:{port}/verify", body, 2, args.connections)  # warm-up
-            results[name] = load(f"http://127.0.0.1:{port}/verify", body, args.seconds,
-                                 args.connections)
-        finally:
+        for _ in range(args.rounds):
+            for name, (_command, port) in apps.items():
+                rate = load(f"http://127.0.0.1:{port}/verify", body, args.seconds,
+                            args.connections)
+                print(f"  {name}: {rate:.0f} requests/s", file=sys.stderr)
+                results[name] = max(rate, results.get(name, 0.0))
+    finally:
+        for server in servers:
             server.terminate()
             server.wait()
     for name, rate in results.items():
-        print(f"{name}: {rate:.0f} requests/s (server on one core)")
+        print(f"{name}: {rate:.0f} requests/s (server on one core, best of {args.rounds})")
     ratio = results["verifier /verify"] / results["bare FastAPI"]
     print(f"verifier throughput = {ratio:.0%} of the bare endpoint")
 
