@@ -14,8 +14,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer import db
+from issuer.credentials.service import IssueContext
 from issuer.keystore.service import KeyRingCache
 from issuer.settings import IssuerSettings
+from issuer.status.publish import StatusListPublisher
 from schemas.errors import ConfigurationError, InputTooLarge, PramaanError
 from schemas.registry import Registry, load_registry
 
@@ -32,6 +34,7 @@ class IssuerState:
     sessions: sessionmaker[Session]
     registry: Registry
     keyring: KeyRingCache
+    publisher: StatusListPublisher
     _renderer: CertificatePdfRenderer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -46,12 +49,20 @@ class IssuerState:
                     self._renderer = CertificatePdfRenderer.load()
         return self._renderer
 
+    def issue_context(self, session: Session) -> IssueContext:
+        return IssueContext(registry=self.registry, keyring=self.keyring.current(session),
+                            public_base=self.settings.public_base_url,
+                            status_list_entries=self.settings.status_list_entries)
+
 
 def build_state(settings: IssuerSettings, engine: Engine | None = None) -> IssuerState:
     engine = engine or db.make_engine(settings.database_url)
     return IssuerState(settings=settings, engine=engine, sessions=db.session_factory(engine),
                        registry=load_registry(settings.registry_files),
-                       keyring=KeyRingCache(settings.key_passphrase.get_secret_value()))
+                       keyring=KeyRingCache(settings.key_passphrase.get_secret_value()),
+                       publisher=StatusListPublisher(
+                           public_base=settings.public_base_url,
+                           ttl_seconds=settings.status_list_ttl_seconds))
 
 
 def create_app(settings: IssuerSettings, *, state: IssuerState | None = None) -> FastAPI:

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from issuer import db
 from issuer.app import IssuerState, build_state
+from issuer.audit import service as audit
 from issuer.auth.service import Staff, authenticate, create_token
 from issuer.credentials import service as credentials
 from issuer.credentials.api import CertificateOut
@@ -29,6 +30,9 @@ from issuer.keystore import service as keystore
 from issuer.registry import service as register
 from issuer.registry.inputs import RegistrantIn
 from issuer.settings import IssuerSettings
+from issuer.status import reissue
+from issuer.status import service as status
+from schemas import credential as vc
 from schemas.errors import PramaanError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -78,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--alg", choices=["ES256", "ES384", "EdDSA"])
     p.set_defaults(run=_keys_rotate)
     keys.add_parser("list", help="list keys (never private parts)").set_defaults(run=_keys_list)
+    p = keys.add_parser("compromise", help="distrust a key: everything it signed fails "
+                                           "verification (then run `issuer reissue --key`)")
+    p.add_argument("kid")
+    p.set_defaults(run=_keys_compromise)
 
     tokens = sub.add_parser("tokens", help="staff API tokens").add_subparsers(metavar="ACTION")
     p = tokens.add_parser("create", help="create a staff token; it is shown once")
@@ -103,7 +111,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "jwt", "pdf"], default="json")
     p.add_argument("--out", type=Path, help="file to write (required for pdf)")
     _token_arg(p)
+    _status_commands(command)
     return parser
+
+
+def _status_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    p = command("revoke", _revoke, "revoke a certificate (permanent)")
+    p.add_argument("certificate_number")
+    p.add_argument("--reason", required=True, choices=sorted(status.REVOCATION_REASONS))
+    p.add_argument("--note")
+    _token_arg(p)
+    p = command("suspend", _suspend, "suspend a certificate, optionally until a date")
+    p.add_argument("certificate_number")
+    p.add_argument("--reason", default="other", choices=sorted(status.SUSPENSION_REASONS))
+    p.add_argument("--until", type=_moment, help="ISO date or date-time; lifts itself then "
+                                                 "(a date means the end of that day in India)")
+    p.add_argument("--note")
+    _token_arg(p)
+    p = command("reinstate", _reinstate, "end a suspension")
+    p.add_argument("certificate_number")
+    p.add_argument("--note")
+    _token_arg(p)
+    p = command("reissue", _reissue, "re-issue certificates (a correction, or everything a "
+                                     "compromised key signed); the old ones are revoked as "
+                                     "superseded")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("certificate_number", nargs="?")
+    which.add_argument("--key", metavar="KID", help="every still-valid certificate signed by "
+                                                    "this key (resumable)")
+    p.add_argument("--note")
+    _token_arg(p)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return vc.end_of_day(date.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date or date-time") from err
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone offset, e.g. +05:30")
+    return moment
 
 
 def _token_arg(p: argparse.ArgumentParser) -> None:
@@ -167,8 +216,6 @@ def _keys_rotate(state: IssuerState, args: argparse.Namespace) -> int:
         key = keystore.rotate(session, alg=args.alg or state.settings.signing_algorithm,
                               passphrase=state.settings.key_passphrase.get_secret_value(),
                               now=_now(), kdf_cost=state.settings.key_kdf_cost)
-        from issuer.audit import service as audit
-
         audit.record(session, actor="cli:keys", action="key.rotated", subject=f"key:{key.kid}",
                      now=_now(), details={"alg": key.alg})
     print(f"new signing key {key.kid} ({key.alg}); earlier keys stay published")
@@ -179,6 +226,8 @@ def _keys_list(state: IssuerState, _args: argparse.Namespace) -> int:
     with _session(state) as session:
         for row in keystore.list_keys(session):
             retired = f" retired {row.retired_at:%Y-%m-%d}" if row.retired_at else ""
+            if row.compromised_at:
+                retired += f" COMPROMISED {row.compromised_at:%Y-%m-%d %H:%M}"
             print(f"{row.kid}  {row.alg:6} {row.status:8} created {row.created_at:%Y-%m-%d}"
                   f"{retired}")
     return EXIT_OK
@@ -220,10 +269,9 @@ def _issue(state: IssuerState, args: argparse.Namespace) -> int:
     with state.sessions.begin() as session:
         staff = _staff(session, args)
         registration = register.get_by_number(session, args.council, args.number)
-        row = credentials.issue(
-            session, credentials.IssueRequest(registration.id, args.type, extra),
-            staff=staff, registry=state.registry, keyring=state.keyring.current(session),
-            public_base=state.settings.public_base_url, now=_now())
+        row = credentials.issue_in(
+            state.issue_context(session), session,
+            credentials.IssueRequest(registration.id, args.type, extra), staff=staff, now=_now())
     print(f"issued {row.certificate_number} ({row.certificate_type}) {row.credential_id}")
     if args.pdf:
         args.pdf.write_bytes(_pdf(state, row))
@@ -247,6 +295,78 @@ def _show(state: IssuerState, args: argparse.Namespace) -> int:
         args.out.write_bytes(_pdf(state, row))
         print(f"PDF written to {args.out}")
     return EXIT_OK
+
+
+def _revoke(state: IssuerState, args: argparse.Namespace) -> int:
+    with state.sessions.begin() as session:
+        staff, row = _staff_and_certificate(session, args)
+        status.revoke(session, row, reason=args.reason, actor=staff.actor, now=_now(),
+                      note=args.note)
+    print(f"revoked {row.certificate_number} ({args.reason})")
+    return EXIT_OK
+
+
+def _suspend(state: IssuerState, args: argparse.Namespace) -> int:
+    with state.sessions.begin() as session:
+        staff, row = _staff_and_certificate(session, args)
+        status.suspend(session, row, reason=args.reason, actor=staff.actor, now=_now(),
+                       until=args.until, note=args.note)
+    until = f" until {args.until.isoformat()}" if args.until else ""
+    print(f"suspended {row.certificate_number}{until}")
+    return EXIT_OK
+
+
+def _reinstate(state: IssuerState, args: argparse.Namespace) -> int:
+    with state.sessions.begin() as session:
+        staff, row = _staff_and_certificate(session, args)
+        status.reinstate(session, row, actor=staff.actor, now=_now(), note=args.note)
+    print(f"reinstated {row.certificate_number}")
+    return EXIT_OK
+
+
+def _reissue(state: IssuerState, args: argparse.Namespace) -> int:
+    if args.key is None:
+        with state.sessions.begin() as session:
+            staff, row = _staff_and_certificate(session, args)
+            new = reissue.reissue(session, row, staff=staff, context=state.issue_context(session),
+                                  now=_now(), note=args.note)
+        print(f"issued {new.certificate_number}; {row.certificate_number} revoked as superseded")
+        return EXIT_OK
+    with state.sessions() as session:
+        staff = _staff(session, args)
+
+    def progress(done: int, total: int, message: str) -> None:
+        print(f"[{done}/{total}] {message}", flush=True)
+
+    report = reissue.reissue_signed_by(state.sessions, args.key, staff=staff,
+                                       context_of=state.issue_context, now=_now,
+                                       progress=progress)
+    print(f"re-issued {report.reissued}, failed {report.failed}")
+    return EXIT_OK if report.failed == 0 else EXIT_ERROR
+
+
+def _keys_compromise(state: IssuerState, args: argparse.Namespace) -> int:
+    with state.sessions.begin() as session:
+        row = keystore.compromise(session, args.kid, now=_now(),
+                                  passphrase=state.settings.key_passphrase.get_secret_value(),
+                                  alg=state.settings.signing_algorithm,
+                                  kdf_cost=state.settings.key_kdf_cost)
+        affected = len(reissue.affected_by_key(session, args.kid, now=_now()))
+        audit.record(session, actor="cli:keys", action="key.compromised",
+                     subject=f"key:{row.kid}", now=_now(), details={"affected": affected})
+        signer = keystore.active_kid(session)
+    print(f"key {row.kid} is marked compromised; {signer} signs from now on")
+    print(f"{affected} still-valid certificates were signed by it: run "
+          f"`issuer reissue --key {row.kid}` to re-issue them")
+    return EXIT_OK
+
+
+def _staff_and_certificate(session: Session, args: argparse.Namespace
+                           ) -> tuple[Staff, IssuedCredential]:
+    staff = _staff(session, args)
+    row = credentials.get(session, args.certificate_number)
+    staff.require("status", row.council_id)
+    return staff, row
 
 
 def _pdf(state: IssuerState, row: IssuedCredential) -> bytes:

@@ -31,6 +31,7 @@ from issuer.registry import service as register
 from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
+from issuer.status.publish import StatusListPublisher
 from schemas.registry import Registry, default_registry
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -113,7 +114,9 @@ def signing_key(session: Session, settings: IssuerSettings) -> str:
 def state(settings: IssuerSettings, engine: Engine, sessions: sessionmaker[Session],
           registry: Registry, signing_key: str) -> IssuerState:
     return IssuerState(settings=settings, engine=engine, sessions=sessions, registry=registry,
-                       keyring=KeyRingCache(PASSPHRASE))
+                       keyring=KeyRingCache(PASSPHRASE),
+                       publisher=StatusListPublisher(public_base=settings.public_base_url,
+                                                     ttl_seconds=settings.status_list_ttl_seconds))
 
 
 @pytest.fixture

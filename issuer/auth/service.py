@@ -19,11 +19,12 @@ from schemas.errors import Forbidden, InvalidData, Unauthenticated
 
 TOKEN_PREFIX = "prm_"
 ALL_COUNCILS = "*"
-# What each role may do. A registrar issues; a viewer reads; an admin does both for any council.
+# What each role may do. A registrar issues, revokes and suspends; a viewer reads; an admin does
+# all of it for any council and reads the audit trail.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
-    "registrar": frozenset({"read", "issue", "register"}),
-    "admin": frozenset({"read", "issue", "register", "audit"}),
+    "registrar": frozenset({"read", "issue", "register", "status"}),
+    "admin": frozenset({"read", "issue", "register", "status", "audit"}),
 }
 
 

@@ -63,9 +63,7 @@ def issue_certificate(registration_id: int, body: CertificateRequest, session: S
                       idempotency_key: IdempotencyKey = None) -> CertificateOut:
     request = service.IssueRequest(registration_id=registration_id, certificate_type=body.type,
                                    extra=body.extra(), idempotency_key=idempotency_key)
-    row = service.issue(session, request, staff=staff, registry=state.registry,
-                        keyring=state.keyring.current(session),
-                        public_base=state.settings.public_base_url, now=now)
+    row = service.issue_in(state.issue_context(session), session, request, staff=staff, now=now)
     return CertificateOut.of(row)
 
 
@@ -78,9 +76,7 @@ def vcalm_issue(session: SessionDep, staff: StaffDep, state: StateDep, now: NowD
     request = vcalm.issue_request_from_credential(
         session, credential, registry=state.registry,
         public_base=state.settings.public_base_url, idempotency_key=idempotency_key)
-    row = service.issue(session, request, staff=staff, registry=state.registry,
-                        keyring=state.keyring.current(session),
-                        public_base=state.settings.public_base_url, now=now)
+    row = service.issue_in(state.issue_context(session), session, request, staff=staff, now=now)
     return {"verifiableCredential": vcalm.envelope(row.token)}
 
 

@@ -46,6 +46,24 @@ class IssueRequest:
                 "extra": dict(sorted(self.extra.items()))}
 
 
+@dataclass(frozen=True)
+class IssueContext:
+    """What issuing needs besides the request: the register's vocabulary, the key ring, where
+    the credentials are published and how long status lists are."""
+
+    registry: Registry
+    keyring: KeyRing
+    public_base: str
+    status_list_entries: int = MIN_ENTRIES
+
+
+def issue_in(context: IssueContext, session: Session, request: IssueRequest, *, staff: Staff,
+             now: datetime, window: tuple[datetime, datetime] | None = None) -> IssuedCredential:
+    return issue(session, request, staff=staff, registry=context.registry,
+                 keyring=context.keyring, public_base=context.public_base, now=now,
+                 window=window, status_list_entries=context.status_list_entries)
+
+
 def new_certificate_number(prefix: str, type_code: str) -> str:
     """e.g. ``HMC-RC-7K3M-Q9PX``: 40 random bits in Crockford base32, easy to read out and type."""
     code = "".join(secrets.choice(CROCKFORD) for _ in range(8))

@@ -1,20 +1,23 @@
-"""Signing keys in the database: create, load once, rotate.
+"""Signing keys in the database: create, load once, rotate, declare compromised.
 
-The active key signs; retired keys stay published in the JWKS so that everything they signed
-still verifies. Decrypted key objects are cached per process and reloaded only when the active
-``kid`` changes (one indexed query per issuance), so a rotation done by the CLI in another
-process takes effect without a restart.
+Lifecycle: active (signs) -> retired (no longer signs; still published, with the window in which
+it signed, so everything it signed still verifies) -> compromised (published marked ``revoked``:
+verifiers distrust everything it signed, and ``issuer reissue --key`` re-signs the still-valid
+certificates with the current key). Decrypted key objects are cached per process and reloaded
+only when the keys' states change (one small query per use), so a rotation or a compromise done by
+the CLI in another process takes effect without a restart.
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.keystore.models import StoredKey
+from keys.jwk import KeyWindow
 from keys.keyring import KeyRing
 from keys.signing import SigningKey
 from keys.storage import (
@@ -23,9 +26,9 @@ from keys.storage import (
     encrypt_private_key,
     generate_private_key,
 )
-from schemas.errors import ConfigurationError
+from schemas.errors import ConfigurationError, InvalidTransition, NotFound
 
-ACTIVE, RETIRED = "active", "retired"
+ACTIVE, RETIRED, COMPROMISED = "active", "retired", "compromised"
 
 
 def create_key(session: Session, *, alg: str, passphrase: str, now: datetime,
@@ -44,6 +47,34 @@ def create_key(session: Session, *, alg: str, passphrase: str, now: datetime,
 rotate = create_key
 
 
+def compromise(session: Session, kid: str, *, now: datetime, passphrase: str, alg: str,
+               kdf_cost: int = DEFAULT_COST) -> StoredKey:
+    """Declare ``kid`` compromised; if it is the signing key, a new one takes over first."""
+    row = session.get(StoredKey, kid)
+    if row is None:
+        raise NotFound(f"there is no key {kid}", hint="`issuer keys list` shows the keys")
+    if row.status == COMPROMISED:
+        raise InvalidTransition(f"key {kid} is already marked compromised")
+    if row.status == ACTIVE:
+        create_key(session, alg=alg, passphrase=passphrase, now=now, kdf_cost=kdf_cost)
+    row.status, row.compromised_at = COMPROMISED, now
+    row.retired_at = row.retired_at or now
+    session.flush()
+    return row
+
+
+def window_of(row: StoredKey) -> KeyWindow:
+    """The published signing window: from creation until retirement (or open while active)."""
+    return KeyWindow(not_before=_seconds(row.created_at), not_after=_seconds(row.retired_at),
+                     compromised_at=_seconds(row.compromised_at))
+
+
+def _seconds(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
 def active_kid(session: Session) -> str | None:
     return session.scalar(select(StoredKey.kid).where(StoredKey.status == ACTIVE))
 
@@ -60,7 +91,7 @@ def load_keyring(session: Session, passphrase: str) -> KeyRing:
                                  hint="run `issuer init` or `issuer keys rotate`")
     keys = [SigningKey.from_private_key(decrypt_private_key(r.encrypted_private_key, passphrase))
             for r in rows]
-    return KeyRing.of(keys, signer_kid=active[0])
+    return KeyRing.of(keys, signer_kid=active[0], windows={r.kid: window_of(r) for r in rows})
 
 
 class KeyRingCache:
@@ -69,13 +100,15 @@ class KeyRingCache:
     def __init__(self, passphrase: str) -> None:
         self._passphrase = passphrase
         self._ring: KeyRing | None = None
+        self._states: tuple[tuple[str, str], ...] = ()
         self._lock = threading.Lock()
 
     def current(self, session: Session) -> KeyRing:
-        kid = active_kid(session)
-        ring = self._ring
-        if ring is not None and ring.signer.kid == kid:
+        states = tuple((kid, state) for kid, state in session.execute(
+            select(StoredKey.kid, StoredKey.status).order_by(StoredKey.kid)))
+        ring, seen = self._ring, self._states
+        if ring is not None and seen == states:
             return ring
         with self._lock:
-            self._ring = load_keyring(session, self._passphrase)
+            self._ring, self._states = load_keyring(session, self._passphrase), states
             return self._ring

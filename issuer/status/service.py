@@ -60,10 +60,10 @@ class CurrentStatus:
 def effective_state(row: IssuedCredential, now: datetime) -> CurrentStatus:
     """The state as of ``now``: a suspension whose end date has passed reads as active."""
     if row.state == SUSPENDED and row.suspended_until is not None and \
-            _aware(row.suspended_until) <= now:
-        return CurrentStatus(ACTIVE, None, _aware(row.suspended_until), None)
-    return CurrentStatus(row.state, row.state_reason, _aware(row.state_since),
-                         _aware(row.suspended_until) if row.state == SUSPENDED else None)
+            as_aware(row.suspended_until) <= now:
+        return CurrentStatus(ACTIVE, None, as_aware(row.suspended_until), None)
+    return CurrentStatus(row.state, row.state_reason, as_aware(row.state_since),
+                         as_aware(row.suspended_until) if row.state == SUSPENDED else None)
 
 
 def revoke(session: Session, row: IssuedCredential, *, reason: str, actor: str, now: datetime,
@@ -125,7 +125,7 @@ def lift_ended_suspensions(session: Session, *, now: datetime,
 
 def _lift_if_ended(session: Session, row: IssuedCredential, now: datetime) -> None:
     if effective_state(row, now).state == ACTIVE and row.state == SUSPENDED:
-        ended = _aware(row.suspended_until)
+        ended = as_aware(row.suspended_until)
         _transition(session, row, allowed_from=(SUSPENDED,), to=ACTIVE, reason=None, until=None,
                     now=ended or now, refusal="the suspension was changed meanwhile")
         _record(session, row, "credential.suspension_ended", actor=SYSTEM_ACTOR, now=now,
@@ -161,7 +161,7 @@ def _record(session: Session, row: IssuedCredential, action: str, *, actor: str,
                  details={k: v for k, v in details.items() if v is not None})
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def as_aware(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
     if moment is None or moment.tzinfo is not None:
         return moment
