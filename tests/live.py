@@ -1,0 +1,70 @@
+"""Real servers for tests: an ASGI app in uvicorn on a free loopback port, and fresh databases
+whose commits are real (for tests of concurrency, which a rolled-back test transaction hides)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from sqlalchemy import Engine, text
+
+from issuer import db
+from tests.conftest import POSTGRES_URL
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(app: Any, port: int | None = None) -> Iterator[str]:
+    """Run ``app`` in uvicorn on a thread; yields its base URL, stops it on exit."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated database of its own: a SQLite file or a PostgreSQL schema."""
+    if kind == "sqlite":
+        engine = db.make_engine(f"sqlite:///{tmp_path}/live.db")
+        db.migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"live_{uuid.uuid4().hex[:12]}"
+    admin = db.make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = db.make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"},
+                            pool_size=10)
+    try:
+        db.migrate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
