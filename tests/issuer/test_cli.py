@@ -72,3 +72,40 @@ def test_production_refuses_the_demo_passphrase() -> None:
         IssuerSettings(env="production", key_passphrase=DEMO_PASSPHRASE)
     assert IssuerSettings(env="dev", key_passphrase=DEMO_PASSPHRASE).env == "dev"
     assert "dev-only" not in repr(IssuerSettings(env="dev"))
+
+
+def test_cli_changes_status_and_reissues_after_a_compromise(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("init")
+    kid = run("keys", "list").stdout.split()[0]
+    token = run("tokens", "create", "--name", "registrar", "--role", "registrar",
+                "--council", "hmc").stdout.splitlines()[-1]
+    numbers = []
+    for _ in range(3):
+        data = registrant_data()
+        (tmp_path / "person.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        run("register", "person.json", token=token)
+        issued = run("issue", "--council", "hmc", "--number",
+                     data["registration"]["registration_number"], "--type", "registration",
+                     token=token).stdout
+        numbers.append(issued.split()[1])
+    first, second, third = numbers
+    assert "suspended" in run("suspend", first, "--until", "2099-01-31",
+                              "--reason", "court_order", token=token).stdout
+    twice = run("suspend", first, token=token, ok=False)
+    assert twice.returncode == 2 and "only an active certificate" in twice.stderr
+    assert "reinstated" in run("reinstate", first, token=token).stdout
+    assert "revoked" in run("revoke", second, "--reason", "deceased", token=token).stdout
+    refused = run("reinstate", second, token=token, ok=False)
+    assert "revocation is permanent" in refused.stderr
+    bad_reason = run("revoke", third, "--reason", "whim", token=token, ok=False)
+    assert bad_reason.returncode == 2
+
+    compromised = run("keys", "compromise", kid).stdout
+    assert "2 still-valid certificates" in compromised
+    listing = run("keys", "list").stdout
+    assert "COMPROMISED" in listing and "active" in listing
+    reissued = run("reissue", "--key", kid, token=token).stdout
+    assert "[1/2]" in reissued and "[2/2]" in reissued and "re-issued 2, failed 0" in reissued
+    assert "re-issued 0, failed 0" in run("reissue", "--key", kid, token=token).stdout
+    shown = json.loads(run("show", first, token=token).stdout)
+    assert shown["kid"] == kid
