@@ -78,17 +78,25 @@ class KeyWindow:
 
     @classmethod
     def from_jwk(cls, entry: Mapping[str, Any]) -> KeyWindow:
+        """Any ``revoked`` member marks the key compromised, whatever its shape: a marking we
+        cannot read (``true``, a string ``revoked_at``) must not leave the key trusted."""
         revoked = entry.get("revoked")
-        compromised = revoked.get("revoked_at", 0) if isinstance(revoked, dict) else None
-        return cls(_seconds(entry.get("nbf")), _seconds(entry.get("exp")),
-                   _seconds(compromised) if revoked is not None else None)
+        compromised = None
+        if revoked is not None and revoked is not False:
+            at = _seconds(revoked.get("revoked_at")) if isinstance(revoked, dict) else None
+            compromised = at if at is not None else 0
+        return cls(_seconds(entry.get("nbf")), _seconds(entry.get("exp")), compromised)
 
-    def check(self, kid: str, issued_at: object) -> None:
-        """Refuse a signature made outside the window, or by a compromised key."""
+    def check_not_compromised(self, kid: str) -> None:
+        """Refuse a compromised key before its signature is even looked at."""
         if self.compromised_at is not None:
             raise KeyCompromised(f"the issuer has declared key {kid} compromised; nothing it "
                                  "signed can be trusted", kid=kid,
                                  hint="ask the council for a re-issued certificate")
+
+    def check(self, kid: str, issued_at: object) -> None:
+        """Refuse a signature made outside the window, or by a compromised key."""
+        self.check_not_compromised(kid)
         if self.not_before is None and self.not_after is None:
             return
         if isinstance(issued_at, bool) or not isinstance(issued_at, (int, float)):

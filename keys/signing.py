@@ -73,10 +73,10 @@ class VerifiedJws:
     key: VerificationKey
 
 
-def read_unverified_header(token: str) -> dict[str, Any]:
+def read_unverified_header(token: str, *, max_length: int = MAX_TOKEN_LENGTH) -> dict[str, Any]:
     """The JOSE header of a compact JWS, *untrusted*: only for choosing how to verify."""
-    if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
-        raise MalformedCredential(f"a credential token is at most {MAX_TOKEN_LENGTH} characters")
+    if not isinstance(token, str) or len(token) > max_length:
+        raise MalformedCredential(f"a credential token is at most {max_length} characters")
     if token.count(".") != 2:
         raise MalformedCredential("a compact JWS has exactly three dot-separated parts",
                                   hint="paste the whole vc+jwt token")
@@ -108,13 +108,13 @@ def check_header(header: Mapping[str, Any], *, algorithms: Collection[str],
 
 def verify_jws(token: str, *, resolve_key: Callable[[Mapping[str, Any]], VerificationKey],
                algorithms: Collection[str], types: Collection[str] = CREDENTIAL_TYPES,
-               cty: str | None = "vc") -> VerifiedJws:
+               cty: str | None = "vc", max_length: int = MAX_TOKEN_LENGTH) -> VerifiedJws:
     """Check header, find the trusted key, verify the signature; claims are left to the caller.
 
     ``resolve_key`` receives the already checked header and returns a *trusted* key (by ``kid``)
     or raises ``UnknownKey``; keys embedded in the token (``jwk``, ``x5c``) are never used.
     """
-    header = read_unverified_header(token)
+    header = read_unverified_header(token, max_length=max_length)
     check_header(header, algorithms=algorithms, types=types, cty=cty)
     key = resolve_key(header)
     if key.alg != header["alg"]:

@@ -6,11 +6,16 @@ import json
 
 import pytest
 
-from keys.jwk import parse_jwks, public_jwk, thumbprint
+from keys.jwk import KeyWindow, parse_jwks, public_jwk, thumbprint
 from keys.keyring import KeyRing
 from keys.signing import SigningKey, sign_credential, verify_jws
 from keys.storage import decrypt_private_key, encrypt_private_key, generate_private_key
-from schemas.errors import ConfigurationError
+from schemas.errors import (
+    ConfigurationError,
+    KeyCompromised,
+    KeyNotValidAtIssuance,
+    MalformedCredential,
+)
 
 # RFC 7638 §3.1
 RFC7638_KEY = {
@@ -86,3 +91,32 @@ def test_parse_jwks_ignores_private_and_symmetric_entries() -> None:
     document = {"keys": [private | {"kid": "leaked"}, {"kty": "oct", "k": "c2VjcmV0", "kid": "h"},
                          public_jwk(key.public_key())]}
     assert list(parse_jwks(document)) == [public_jwk(key.public_key())["kid"]]
+
+
+@pytest.mark.parametrize("revoked", [
+    {"revoked_at": 1_790_000_000, "reason": "compromised"},
+    {"revoked_at": "2026-11-20T00:00:00Z"},  # unreadable time: still compromised
+    {},
+    True,
+    "yes",
+])
+def test_any_revoked_marking_makes_a_key_compromised(revoked: object) -> None:
+    window = KeyWindow.from_jwk({"kty": "EC", "revoked": revoked})
+    assert window.compromised_at is not None
+    with pytest.raises(KeyCompromised) as caught:
+        window.check("k1", 1_700_000_000)
+    assert caught.value.code == "credential.key_compromised"
+
+
+@pytest.mark.parametrize(("iat", "error"), [
+    (999, KeyNotValidAtIssuance), (1000, None), (2000, None), (2001, KeyNotValidAtIssuance),
+    ("1500", MalformedCredential), (None, MalformedCredential), (True, MalformedCredential),
+])
+def test_key_window_bounds_iat(iat: object, error: type[Exception] | None) -> None:
+    window = KeyWindow.from_jwk({"nbf": 1000, "exp": 2000})
+    assert window.members() == {"nbf": 1000, "exp": 2000}
+    if error is None:
+        window.check("k1", iat)
+        return
+    with pytest.raises(error):
+        window.check("k1", iat)
