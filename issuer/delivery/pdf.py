@@ -32,7 +32,7 @@ from issuer.delivery.fonts import FontSet
 from issuer.delivery.incremental import Base, Update, name, ref, text_string
 from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Composer
 from issuer.delivery.qr import qr_image
-from issuer.delivery.typeset import Typesetter
+from issuer.delivery.typeset import Canvas, Typesetter
 from schemas.errors import InvalidData
 from schemas.registry import Registry
 
@@ -113,14 +113,19 @@ class CertificatePdfRenderer:
         x0, y0, x1, y1 = page.qr
         page.canvas.image("QR", x0, y0, x1 - x0, y1 - y0)
 
+        return self._document(page.canvas, qr, token.encode("ascii"),
+                              _metadata(credential, cert_type.title))
+
+    def _document(self, canvas: Canvas, qr: Image.Image, token: bytes,
+                  values: dict[str, str]) -> bytes:
+        """The template plus this document's revision."""
         update = Update(self._base)
         update.put_stream(self._contents, b"/Filter /FlateDecode",
-                          zlib.compress(page.canvas.content(), 1))
-        for face, used in page.canvas.used().items():
+                          zlib.compress(canvas.content(), 1))
+        for face, used in canvas.used().items():
             update.amend(self._cid_fonts[face], b"/W " + face.widths_array(used))
         update.amend(self._resources, b"/XObject << /QR %b >>" % ref(_put_image(update, qr)))
-        spec = _attach(update, token.encode("ascii"))
-        values = _metadata(credential, cert_type.title)
+        spec = _attach(update, token)
         metadata = update.new()
         update.put_stream(metadata, b"/Type /Metadata /Subtype /XML", self._xmp_for(values))
         update.amend(self._base.root, b"/Metadata %b /Names << /EmbeddedFiles << /Names [ %b %b ] "
