@@ -59,7 +59,7 @@ class Face:
     @classmethod
     def load(cls, file_name: str, *, resource: str, script: str, language: str) -> Face:
         data = (FONT_DIR / file_name).read_bytes()
-        ttf = TTFont(io.BytesIO(data))
+        ttf = TTFont(io.BytesIO(data), recalcTimestamp=False)  # the same bytes every run
         scale = 1000 / ttf["head"].unitsPerEm
         order = ttf.getGlyphOrder()
         widths = tuple(round(ttf["hmtx"][name][0] * scale) for name in order)

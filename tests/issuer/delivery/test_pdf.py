@@ -17,9 +17,10 @@ from typing import Any
 import pikepdf
 import pytest
 import zxingcpp
+from fontTools.ttLib import TTFont
 from PIL import Image
 
-from issuer.delivery.fonts import FontSet
+from issuer.delivery.fonts import FONT_DIR, FontSet
 from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Page
 from issuer.delivery.pdf import ATTACHMENT_NAME, ATTACHMENT_TYPE, CertificatePdfRenderer
 from issuer.delivery.qr import QUIET_ZONE, qr_image, qr_version
@@ -413,3 +414,11 @@ def test_mixed_text_is_split_into_script_runs(fonts: FontSet) -> None:
     runs = fonts.shape("डॉ. राव (MBBS)", bold=True)
     assert [(run.face.resource, run.text) for run in runs] == [
         ("FDB", "डॉ. राव ("), ("FLB", "MBBS)")]
+
+
+def test_embedded_fonts_keep_their_timestamp(fonts: FontSet) -> None:
+    """fontTools stamps a saved font with the time unless told not to; the template, and so
+    every PDF, would then differ from one process start to the next."""
+    vendored = {TTFont(path)["head"].modified for path in FONT_DIR.glob("*.ttf")}
+    for face in fonts.faces():
+        assert TTFont(io.BytesIO(face.embedded))["head"].modified in vendored
