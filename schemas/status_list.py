@@ -78,7 +78,7 @@ def set_bit(bits: bytearray, index: int, value: bool = True) -> None:
         bits[index // 8] &= ~mask & 0xFF
 
 
-def get_bit(bits: bytes, index: int) -> bool:
+def get_bit(bits: bytes | bytearray, index: int) -> bool:
     return bool(bits[index // 8] & (0x80 >> (index % 8)))
 
 
@@ -89,7 +89,7 @@ def bitstring_of(entries: int, set_indices: Iterable[int]) -> bytearray:
     return bits
 
 
-def encode_list(bits: bytes) -> str:
+def encode_list(bits: bytes | bytearray) -> str:
     """``encodedList``: ``u`` + base64url(GZIP(bits)), no padding. Level 6: level 9 costs 15x
     for 13 % (performance.md §7); ``mtime=0`` makes the output a function of the bits alone."""
     packed = gzip.compress(bytes(bits), compresslevel=6, mtime=0)
@@ -129,12 +129,12 @@ def ietf_byte_array(values: Mapping[int, int], *, entries: int, bits: int = 2) -
     return array
 
 
-def ietf_value(array: bytes, index: int, *, bits: int) -> int:
+def ietf_value(array: bytes | bytearray, index: int, *, bits: int) -> int:
     per_byte = 8 // bits
     return (array[index // per_byte] >> (bits * (index % per_byte))) & ((1 << bits) - 1)
 
 
-def encode_ietf_list(array: bytes) -> str:
+def encode_ietf_list(array: bytes | bytearray) -> str:
     """``lst``: base64url of ZLIB (RFC 1950); level 9 as the draft recommends (the 2-bit array is
     sparse, a few ms per republish, and republishing is cached)."""
     return base64.urlsafe_b64encode(zlib.compress(bytes(array), 9)).rstrip(b"=").decode("ascii")
@@ -175,8 +175,9 @@ def status_entries(public_base: str, list_number: int, index: int) -> list[dict[
     return entries
 
 
-def list_credential(*, url: str, issuer: str, purpose: str, bits: bytes, issued_at: datetime,
-                    valid_until: datetime, ttl_seconds: int) -> dict[str, Any]:
+def list_credential(*, url: str, issuer: str, purpose: str, bits: bytes | bytearray,
+                    issued_at: datetime, valid_until: datetime, ttl_seconds: int
+                    ) -> dict[str, Any]:
     """An unsecured ``BitstringStatusListCredential`` (secured as vc+jwt by the issuer)."""
     return {
         "@context": [CONTEXT_V2],
@@ -193,7 +194,7 @@ def list_credential(*, url: str, issuer: str, purpose: str, bits: bytes, issued_
     }
 
 
-def ietf_claims(*, url: str, issuer: str, array: bytes, issued_at: datetime,
+def ietf_claims(*, url: str, issuer: str, array: bytes | bytearray, issued_at: datetime,
                 valid_until: datetime, ttl_seconds: int) -> dict[str, Any]:
     """The claims of a ``statuslist+jwt`` (``sub`` is the list's own URI)."""
     return {"sub": url, "iss": issuer, "iat": int(issued_at.timestamp()),
