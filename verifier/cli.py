@@ -1,8 +1,10 @@
-"""``verifier check FILE_OR_TOKEN`` and ``verifier serve``.
+"""``verifier check FILE_OR_TOKEN``, ``verifier sync --out FILE`` and ``verifier serve``.
 
 Exit status of ``check``: 0 the certificate is valid; 1 it is not, or it could not be judged (an
-issuer's keys unreachable: code ``upstream.unavailable``); 2 the input holds no credential at all
-(unreadable file, no QR code, not a JWS) or the command line is wrong.
+issuer's keys or status lists unreachable, or offline without a bundle: ``status.unknown``); 2 the
+input holds no credential at all (unreadable file, no QR code, not a JWS), the trust bundle cannot
+be read, or the command line is wrong. ``sync`` exits 0 when everything was fetched and verified,
+1 when something was left out (the bundle is still written), 2 when nothing could be synced.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from schemas.errors import PramaanError, UnreadableInput
-from verifier import inputs
+from verifier import bundle, inputs
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.verify import VerificationResult, check_token
 
@@ -35,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(err))
     if args.command == "serve":
         return _serve(settings, host=args.host, port=args.port)
+    if args.command == "sync":
+        return _sync(settings, Path(args.out))
     return _check(args.input, settings, as_json=args.json)
 
 
@@ -46,14 +50,24 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("input", help="a file (PDF, PNG/JPEG, text), '-' for stdin, or the "
                                      "token or QR text itself")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
-    check.add_argument("--issuer", action="append", default=[], metavar="URL",
-                       help="trust this issuer (URL prefix); pair each with --jwks or "
-                            "--jwks-file, in order. Replaces PRAMAAN_VERIFIER_TRUSTED_ISSUERS")
-    check.add_argument("--jwks", action="append", dest="jwks", default=[], metavar="URL",
-                       help="where the matching --issuer publishes its keys")
-    check.add_argument("--jwks-file", action="append", dest="jwks", metavar="PATH",
-                       type=lambda p: Path(p).resolve().as_uri(),
-                       help="a local copy of the matching --issuer's JWKS (offline use)")
+    check.add_argument("--offline", action="store_true",
+                       help="use no network: keys and status lists from --bundle (or "
+                            "PRAMAAN_VERIFIER_BUNDLE); without one the status is unknown")
+    check.add_argument("--bundle", metavar="FILE", type=Path,
+                       help="a trust bundle written by `verifier sync` (implies --offline)")
+    sync = commands.add_parser("sync", help="download each trusted issuer's keys and status "
+                                            "lists into a trust bundle for offline checks")
+    sync.add_argument("--out", required=True, metavar="FILE", help="where to write the bundle")
+    for command in (check, sync):
+        command.add_argument("--issuer", action="append", default=[], metavar="URL",
+                             help="trust this issuer (URL prefix); pair each with --jwks or "
+                                  "--jwks-file, in order. Replaces "
+                                  "PRAMAAN_VERIFIER_TRUSTED_ISSUERS")
+        command.add_argument("--jwks", action="append", dest="jwks", default=[], metavar="URL",
+                             help="where the matching --issuer publishes its keys")
+        command.add_argument("--jwks-file", action="append", dest="jwks", metavar="PATH",
+                             type=lambda p: Path(p).resolve().as_uri(),
+                             help="a local copy of the matching --issuer's JWKS (offline use)")
     serve = commands.add_parser("serve", help="run the verifier web service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
@@ -62,13 +76,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> VerifierSettings:
     settings = VerifierSettings()
+    update: dict[str, object] = {}
+    if getattr(args, "offline", False) or getattr(args, "bundle", None):
+        update["offline"] = True
+    if getattr(args, "bundle", None):
+        update["bundle"] = args.bundle.resolve()
     issuers, sources = getattr(args, "issuer", []), getattr(args, "jwks", [])
     if len(issuers) != len(sources):
         raise ValueError("give each --issuer exactly one --jwks or --jwks-file, in order")
-    if not issuers:
-        return settings
-    trusted = [TrustedIssuer(issuer=i, jwks_uri=s, name=i) for i, s in zip(issuers, sources)]
-    return settings.model_copy(update={"trusted_issuers": trusted})
+    if issuers:
+        update["trusted_issuers"] = [TrustedIssuer(issuer=i, jwks_uri=s, name=i)
+                                     for i, s in zip(issuers, sources)]
+    return settings.model_copy(update=update)
 
 
 def _check(source: str, settings: VerifierSettings, *, as_json: bool) -> int:
@@ -107,6 +126,12 @@ def _verdict(result: VerificationResult) -> str:
     for c in result.checks:
         code = "" if c.code == "ok" else f"{c.code}: "
         lines.append(f"  [{MARKS[c.ok]}] {c.check:<{width}}  {code}{c.detail}")
+    status = result.status
+    if status is not None and status.source == "bundle" and status.as_of is not None:
+        lines.append(f"  status data: offline bundle, as of {status.as_of.isoformat()} "
+                     f"({status.age_seconds} seconds old)")
+    elif status is not None and status.code == "status.unknown":
+        lines.append("  status data: none (offline without a trust bundle)")
     return "\n".join(lines)
 
 
@@ -127,6 +152,26 @@ def _print_error(err: PramaanError, *, as_json: bool) -> None:
     print(f"CANNOT CHECK: {err.detail} ({err.code})", file=sys.stderr)
     if err.hint:
         print(f"  hint: {err.hint}", file=sys.stderr)
+
+
+def _sync(settings: VerifierSettings, out: Path) -> int:
+    try:
+        synced, problems = bundle.sync(settings.trusted_issuers, algorithms=settings.algorithms,
+                                       timeout=settings.http_timeout_seconds,
+                                       clock=lambda: datetime.now(UTC))
+    except PramaanError as err:
+        _print_error(err, as_json=False)
+        return UNUSABLE
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if not synced.issuers:
+        print("CANNOT SYNC: no issuer's keys could be fetched; no bundle written",
+              file=sys.stderr)
+        return UNUSABLE
+    bundle.write_bundle(synced, out)
+    print(f"synced {len(synced.issuers)} issuer(s) and {len(synced.lists)} status list(s) to "
+          f"{out} at {synced.created_at.isoformat(timespec='seconds')}")
+    return INVALID if problems else VALID
 
 
 def _serve(settings: VerifierSettings, *, host: str, port: int) -> int:

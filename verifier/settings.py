@@ -27,7 +27,9 @@ class TrustedIssuer(BaseModel):
     continues it after a ``/`` (so ``https://council.example`` covers
     ``https://council.example/councils/hmc`` but not ``https://council.example.evil``).
     ``jwks_uri`` is ``https://``, ``http://`` to this machine only, or ``file://`` for a pinned,
-    offline copy.
+    offline copy. The entry also covers the issuer's status lists: they must be served from the
+    issuer's own origin (scheme, host and port), as ``{origin}/status/…``; ``status_index_uri``
+    (default ``{origin}/status``) lists them for ``verifier sync``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -35,6 +37,7 @@ class TrustedIssuer(BaseModel):
     issuer: str
     jwks_uri: str
     name: str
+    status_index_uri: str | None = None
 
     @field_validator("issuer")
     @classmethod
@@ -57,8 +60,38 @@ class TrustedIssuer(BaseModel):
         raise ValueError(f"jwks_uri {value!r} must be https:// (http:// only to this machine) "
                          "or file://")
 
+    @field_validator("status_index_uri")
+    @classmethod
+    def _status_index_is_safe(cls, value: str | None) -> str | None:
+        if value is not None and not is_fetchable(value):
+            raise ValueError(f"status_index_uri {value!r} must be https:// (http:// only to "
+                             "this machine)")
+        return value
+
     def matches(self, issuer: str) -> bool:
         return issuer == self.issuer or issuer.startswith(self.issuer + "/")
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def covers_status_list(self, url: str) -> bool:
+        """A status list URL this entry vouches for: fetchable, and on the issuer's origin."""
+        parts = urlsplit(url)
+        return (is_fetchable(url) and f"{parts.scheme}://{parts.netloc}" == self.origin
+                and not parts.username and not parts.password)
+
+    def status_index(self) -> str:
+        return self.status_index_uri or f"{self.origin}/status"
+
+
+def is_fetchable(url: str) -> bool:
+    """``https://``, or ``http://`` to this machine only (tests and a local demo)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.netloc:
+        return True
+    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
 
 
 class VerifierSettings(BaseSettings):
@@ -74,6 +107,17 @@ class VerifierSettings(BaseSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
     registry_files: list[Path] = []
     page_url: str = "http://127.0.0.1:8001/v"
+    status_default_ttl_seconds: int = 300
+    """How long a status list without a ``ttl`` is cached (a list's own ``ttl`` is bounded to
+    1 s – 1 day)."""
+    status_cache_lists: int = 256
+    """At most this many status lists are cached; the least recently fetched goes first."""
+    offline: bool = False
+    """Never use the network: keys and status lists come from ``bundle`` (or ``file://`` JWKS)."""
+    bundle: Path | None = None
+    """A trust bundle written by ``verifier sync``, used when ``offline``."""
+    bundle_max_age_seconds: int = 7 * 86_400
+    """Offline, status data older than this no longer counts: ``status.stale``, not verified."""
 
     @field_validator("algorithms")
     @classmethod
@@ -91,7 +135,8 @@ class VerifierSettings(BaseSettings):
         return value
 
     @field_validator("jwks_cache_seconds", "jwks_refresh_seconds", "max_upload_bytes",
-                     "http_timeout_seconds")
+                     "http_timeout_seconds", "status_default_ttl_seconds", "status_cache_lists",
+                     "bundle_max_age_seconds")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:

@@ -20,6 +20,12 @@ from verifier.verify import Check, VerificationResult
 ENVELOPE_TYPE = "EnvelopedVerifiableCredential"
 DATA_URL_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
 PROBLEM_BASE = "https://www.w3.org/TR/vc-data-model#"
+STATUS_PROBLEM_BASE = "https://www.w3.org/ns/credentials/status-list#"
+STATUS_PROBLEMS = frozenset({"STATUS_RETRIEVAL_ERROR", "STATUS_VERIFICATION_ERROR",
+                             "STATUS_LIST_LENGTH_ERROR", "RANGE_ERROR", "MALFORMED_VALUE_ERROR"})
+"""Bitstring Status List §3.2 codes, typed in that spec's own namespace."""
+UNJUDGED = frozenset({UpstreamUnavailable.code, "STATUS_RETRIEVAL_ERROR", "status.unknown"})
+"""Codes meaning the credential could not be judged (503), not that it failed (422)."""
 # VC 2.0 §7.1 problem types, by the check that failed.
 PROBLEM_OF_CHECK = {
     "format": "PARSING_ERROR",
@@ -111,7 +117,7 @@ def response(result: VerificationResult, options: VerifyOptions) -> tuple[dict[s
 def status_code(result: VerificationResult) -> int:
     if result.verified:
         return 200
-    if any(c.code == UpstreamUnavailable.code for c in result.failures):
+    if any(c.code in UNJUDGED for c in result.failures):
         return UpstreamUnavailable.http_status
     return 422
 
@@ -121,6 +127,10 @@ def problem(check: Check) -> dict[str, Any]:
     if check.code == UpstreamUnavailable.code:
         return {"type": "about:blank", "title": "Issuer keys unavailable",
                 "detail": check.detail, "check": check.check, "error": check.code}
+    if check.check == "status" and check.code in STATUS_PROBLEMS:
+        return {"type": STATUS_PROBLEM_BASE + check.code, "title": check.code.replace(
+            "_", " ").capitalize(), "detail": check.detail, "check": check.check,
+            "error": check.code}
     kind = PROBLEM_OF_CHECK.get(check.check, "MALFORMED_VALUE_ERROR")
     return {"type": PROBLEM_BASE + kind, "title": TITLES[kind], "detail": check.detail,
             "check": check.check, "error": check.code}

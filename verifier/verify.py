@@ -37,15 +37,14 @@ from schemas.errors import (
     UpstreamUnavailable,
 )
 from schemas.registry import Registry, load_registry
+from verifier import bundle
 from verifier.settings import TrustedIssuer, VerifierSettings
+from verifier.status import NO_STATUS, StatusLists, StatusReport, check_status
 from verifier.trust import Clock, TrustStore
 
 OK = "ok"
 SKIPPED = "skipped"
-STATUS_NOT_CHECKED = "status.not_checked"
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
-ADVISORY = frozenset({"status"})
-"""Checks whose ``ok=None`` (not checked) does not block ``verified``; ``ok=False`` still does."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,8 @@ class VerificationResult:
     """The decoded payload, present only when the signature verified (even if a later check
     failed), so nothing unauthenticated is ever shown as the issuer's words."""
     token: str | None
+    status: StatusReport | None = None
+    """The status check's facts (state, reason, dates, age of the lists), when it ran."""
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.check == name)
@@ -77,7 +78,8 @@ class VerificationResult:
         return {"verified": self.verified,
                 "checks": [{"check": c.check, "ok": c.ok, "code": c.code, "detail": c.detail}
                            for c in self.checks],
-                "credential": self.credential}
+                "credential": self.credential,
+                "status": self.status.to_dict() if self.status else None}
 
 
 class Outcome(NamedTuple):
@@ -104,6 +106,8 @@ class _Scratch:
     trusted: TrustedIssuer | None = None
     key: VerificationKey | None = None
     credential: dict[str, Any] | None = None
+    status_lists: StatusLists | None = None
+    status: StatusReport | None = None
 
 
 def read_unverified_payload(token: str) -> dict[str, Any]:
@@ -154,6 +158,7 @@ def _issuer(s: _Scratch) -> Outcome:
 def _key(s: _Scratch) -> Outcome:
     assert s.trusted is not None
     s.key = s.trust.signing_key(s.trusted, s.header.get("kid"))
+    s.key.window.check_not_compromised(s.key.kid)
     return passed(f"{s.trusted.name} publishes key {s.key.kid} ({s.key.alg})")
 
 
@@ -161,8 +166,11 @@ def _signature(s: _Scratch) -> Outcome:
     key = s.key
     assert key is not None
     verified = verify_jws(s.token, resolve_key=lambda _header: key, algorithms=s.algorithms)
-    s.credential = parse_payload(verified.payload)
-    return passed(f"signed with {key.kid}")
+    credential = parse_payload(verified.payload)
+    key.window.check(key.kid, credential.get("iat"))  # only now is iat the issuer's word
+    s.credential = credential
+    return passed(f"signed with {key.kid}" + (" within its signing window" if (
+        key.window.not_before is not None or key.window.not_after is not None) else ""))
 
 
 def _data_model(s: _Scratch) -> Outcome:
@@ -192,8 +200,9 @@ def _schema(s: _Scratch) -> Outcome:
 
 
 def _status(s: _Scratch) -> Outcome:
-    return Outcome(None, STATUS_NOT_CHECKED,
-                   "revocation status is checked once status lists are published")
+    assert s.credential is not None and s.trusted is not None
+    s.status = check_status(s.credential, trusted=s.trusted, lists=s.status_lists, now=s.now)
+    return Outcome(s.status.ok, s.status.code, s.status.detail)
 
 
 Step = Callable[[_Scratch], Outcome]
@@ -213,13 +222,15 @@ STEPS: tuple[tuple[str, Step, tuple[str, ...]], ...] = (
 
 
 def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[str],
-                      registry: Registry, now: datetime) -> VerificationResult:
+                      registry: Registry, now: datetime,
+                      status: StatusLists | None = None) -> VerificationResult:
     """Verify a compact vc+jwt against the trusted issuers' keys at time ``now``.
 
-    Pure apart from the trust store's cached JWKS retrieval. ``algorithms`` is the configured
-    allow-list (RFC 8725 §2.1), never the token's word.
+    Pure apart from the trust store's cached JWKS and the status lists' cached retrieval.
+    ``algorithms`` is the configured allow-list (RFC 8725 §2.1), never the token's word. Without
+    ``status`` a credential that has status entries cannot be verified (``status.unknown``).
     """
-    scratch = _Scratch(token, trust, tuple(algorithms), registry, now)
+    scratch = _Scratch(token, trust, tuple(algorithms), registry, now, status_lists=status)
     results: dict[str, Check] = {}
     cause: dict[str, str] = {}  # a skipped check -> the failed check it waits on
     for name, step, needs in STEPS:
@@ -236,13 +247,15 @@ def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[s
     checks = tuple(results.values())
     well_formed = results["format"].ok is True
     return VerificationResult(is_verified(checks), checks, scratch.credential if
-                              results["signature"].ok else None, token if well_formed else None)
+                              results["signature"].ok else None, token if well_formed else None,
+                              scratch.status)
 
 
 def is_verified(checks: Iterable[Check]) -> bool:
-    """Every check passed, except that an advisory one may be unchecked (``ok=None``);
-    a failed advisory check (a revoked status) still rejects."""
-    return all(c.ok is True or (c.check in ADVISORY and c.ok is None) for c in checks)
+    """Every check passed, except that a credential with no status entry at all
+    (``status.none``) is still verifiable; a status not established never is."""
+    return all(c.ok is True or (c.check == "status" and c.ok is None and c.code == NO_STATUS)
+               for c in checks)
 
 
 def _check_jwt_times(credential: Mapping[str, Any], *, now: datetime) -> None:
@@ -269,23 +282,32 @@ class Verifier:
     """A configured verifier: trusted issuers, algorithm allow-list, certificate registry."""
 
     def __init__(self, trust: TrustStore, *, algorithms: Collection[str],
-                 registry: Registry) -> None:
+                 registry: Registry, status: StatusLists | None = None) -> None:
         self.trust = trust
         self.algorithms = tuple(algorithms)
         self.registry = registry
+        self.status = status
 
     @classmethod
     def from_settings(cls, settings: VerifierSettings, *, clock: Clock = time.monotonic
                       ) -> Verifier:
-        return cls(TrustStore.from_settings(settings, now=clock), algorithms=settings.algorithms,
-                   registry=load_registry(settings.registry_files))
+        """Online, or with ``settings.offline`` from the trust bundle alone (no network)."""
+        registry = load_registry(settings.registry_files)
+        if settings.offline:
+            trust, status = bundle.offline_sources(settings)
+        else:
+            trust = TrustStore.from_settings(settings, now=clock)
+            status = StatusLists.from_settings(settings, trust, now=clock)
+        return cls(trust, algorithms=settings.algorithms, registry=registry, status=status)
 
     def verify(self, token: str, *, now: datetime) -> VerificationResult:
         return verify_credential(token, trust=self.trust, algorithms=self.algorithms,
-                                 registry=self.registry, now=now)
+                                 registry=self.registry, now=now, status=self.status)
 
     def close(self) -> None:
         self.trust.close()
+        if self.status is not None:
+            self.status.close()
 
 
 def check_token(token: str, *, settings: VerifierSettings | None = None,

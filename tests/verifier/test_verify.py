@@ -17,11 +17,14 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from jwcrypto import jwk, jws
 
+from keys.jwk import KeyWindow
 from keys.signing import SigningKey
 from keys.storage import generate_private_key
 from schemas.errors import (
     BadSignature,
     Expired,
+    KeyCompromised,
+    KeyNotValidAtIssuance,
     MalformedCredential,
     NotYetValid,
     SchemaViolation,
@@ -78,8 +81,9 @@ class TestVerify:
         assert [c.check for c in result.checks] == ORDER
         assert all(c.ok is True and c.code == "ok" for c in result.checks[:-1])
         assert result.check("status") == Check(
-            "status", None, "status.not_checked",
-            "revocation status is checked once status lists are published")
+            "status", None, "status.none",
+            "the credential carries no status list entry, so its issuer offers no revocation "
+            "check")
         assert result.credential == credential
         assert result.credential["credentialSubject"].keys() >= EXTRA[type_id].keys()
 
@@ -216,6 +220,47 @@ class TestVerify:
         assert failed(verify(token)) == [("key", UnknownKey.code)]
         assert jwks_server.hits == 2
 
+    def test_compromised_key(self, verify: Verify, jwks_server: JwksServer,
+                             es256_key: SigningKey, eddsa_key: SigningKey) -> None:
+        compromised = {es256_key.kid: KeyWindow(compromised_at=int(NOW.timestamp()))}
+        jwks_server.publish(es256_key, eddsa_key, windows=compromised)
+        result = verify(sign(make_credential(), es256_key))
+        assert result.verified is False
+        assert failed(result) == [("key", KeyCompromised.code)]
+        assert result.check("signature").code == "skipped" and result.credential is None
+
+    @pytest.mark.parametrize(("window", "verified"), [
+        (KeyWindow(not_before=int(NOW.timestamp()) + 1), False),
+        (KeyWindow(not_after=int(NOW.timestamp()) - 1), False),
+        (KeyWindow(int(NOW.timestamp()) - 1, int(NOW.timestamp()) + 1), True),
+        (KeyWindow(not_before=int(NOW.timestamp())), True),
+    ])
+    def test_iat_against_the_key_window(self, verify: Verify, jwks_server: JwksServer,
+                                        es256_key: SigningKey, window: KeyWindow,
+                                        verified: bool) -> None:
+        jwks_server.publish(es256_key, windows={es256_key.kid: window})
+        result = verify(sign(make_credential(issued_at=NOW), es256_key))
+        assert result.verified is verified
+        if not verified:
+            assert failed(result) == [("signature", KeyNotValidAtIssuance.code)]
+            assert result.credential is None
+
+    def test_rotation_and_compromise_are_seen_after_the_cache_age(
+            self, verify: Verify, jwks_server: JwksServer, clock: FakeClock,
+            es256_key: SigningKey) -> None:
+        """Same process, no restart: a new kid and a compromise marking on a cached kid are
+        both picked up once ``jwks_cache_seconds`` (300) has passed."""
+        old_token = sign(make_credential(), es256_key)
+        assert verify(old_token).verified
+        rotated = SigningKey.from_private_key(generate_private_key("ES256"))
+        jwks_server.publish(rotated, es256_key, windows={
+            es256_key.kid: KeyWindow(compromised_at=int(NOW.timestamp()))})
+        assert verify(old_token).verified  # cached keys: the marking is not seen yet
+        clock.advance(301)
+        assert failed(verify(old_token)) == [("key", KeyCompromised.code)]
+        assert verify(sign(make_credential(), rotated)).verified
+        assert jwks_server.hits == 2
+
     def test_jwks_unavailable(self, verify: Verify, jwks_server: JwksServer,
                               es256_key: SigningKey) -> None:
         jwks_server.status = 503
@@ -238,7 +283,7 @@ class TestVerifyOverHTTP(TestVerify):
                 response = client.post("/verify", json={"token": token})
                 assert response.status_code == 200, response.text
                 body = response.json()
-                assert set(body) == {"verified", "checks", "credential"}
+                assert set(body) == {"verified", "checks", "credential", "status"}
                 return VerificationResult(body["verified"],
                                           tuple(Check(**c) for c in body["checks"]),
                                           body["credential"], token=None)
@@ -275,9 +320,11 @@ def test_an_independent_jose_library_verifies_our_credential(jwks_server: JwksSe
     assert json.loads(checked.payload) == credential
 
 
-def test_a_failing_status_will_make_verified_false() -> None:
-    """The status slot is advisory only while unchecked: a failing status must reject."""
+def test_only_a_credential_without_status_entries_is_verifiable_unchecked() -> None:
+    """``status.none`` is the one advisory case: a status not established must reject."""
     checks = [Check(name, True, "ok", "") for name in ORDER[:-1]]
-    assert is_verified(checks + [Check("status", None, "status.not_checked", "")])
+    assert is_verified(checks + [Check("status", None, "status.none", "")])
     assert not is_verified(checks + [Check("status", False, "credential.revoked", "")])
+    assert not is_verified(checks + [Check("status", False, "status.unknown", "")])
+    assert not is_verified(checks + [Check("status", None, "status.not_checked", "")])
     assert not is_verified(checks[:-1] + [Check("schema", None, "skipped", "")])
