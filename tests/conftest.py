@@ -9,8 +9,6 @@ do not see each other's rows. PostgreSQL tests use a schema of their own in data
 from __future__ import annotations
 
 import itertools
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from functools import partial
@@ -19,10 +17,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer import db
 from issuer.app import IssuerState, create_app
 from issuer.auth.service import create_token
 from issuer.keystore import service as keystore
@@ -33,11 +30,10 @@ from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
 from issuer.status.publish import StatusListPublisher
 from schemas.registry import Registry, default_registry
+from tests.live import fresh_database
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REFERENCE = SHARED / "fixtures" / "reference-registrant.json"
-POSTGRES_URL = os.environ.get("PRAMAAN_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSPHRASE = "test-passphrase-not-secret"
 # Mid-2026: every demo and factory registration is current then.
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -54,23 +50,8 @@ def make_settings(database_url: str = "sqlite://", **overrides: Any) -> IssuerSe
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = db.make_engine(f"sqlite:///{tmp_path_factory.mktemp('db')}/pramaan.db")
-        db.migrate(engine)
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as engine:
         yield engine
-        engine.dispose()
-        return
-    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = db.make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    db.migrate(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 @pytest.fixture

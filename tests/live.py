@@ -4,6 +4,7 @@ whose commits are real (for tests of concurrency, which a rolled-back test trans
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -16,7 +17,9 @@ import uvicorn
 from sqlalchemy import Engine, text
 
 from issuer import db
-from tests.conftest import POSTGRES_URL
+
+POSTGRES_URL = os.environ.get("PRAMAAN_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def free_port() -> int:
@@ -54,12 +57,11 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    schema = f"live_{uuid.uuid4().hex[:12]}"
+    schema = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = db.make_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = db.make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"},
-                            pool_size=10)
+    engine = db.make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         db.migrate(engine)
         yield engine

@@ -27,9 +27,9 @@ from issuer.status.allocation import allocate
 from keys.keyring import KeyRing
 from keys.signing import parse_payload, sign_credential
 from schemas import credential as vc
-from schemas.status_list import MIN_ENTRIES, status_entries
 from schemas.errors import Conflict, InvalidData, InvalidTransition, NotFound
 from schemas.registry import CertificateType, Registry
+from schemas.status_list import MIN_ENTRIES, status_entries
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
