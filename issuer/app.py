@@ -66,11 +66,13 @@ def build_state(settings: IssuerSettings, engine: Engine | None = None) -> Issue
 
 
 def create_app(settings: IssuerSettings, *, state: IssuerState | None = None) -> FastAPI:
+    from issuer.outbox.runner import worker_lifespan
     from issuer.routes import register_routes
 
     app = FastAPI(title="Pramaan issuer", version="0.1.0",
                   description="Issues council certificates as W3C verifiable credentials "
-                              "(vc+jwt). Staff endpoints need a bearer token.")
+                              "(vc+jwt). Staff endpoints need a bearer token.",
+                  lifespan=worker_lifespan if settings.outbox_worker else None)
     app.state.pramaan = state or build_state(settings)
     register_routes(app)
     _install_error_handlers(app)

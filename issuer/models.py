@@ -5,8 +5,9 @@ from issuer.auth.models import ApiToken
 from issuer.credentials.models import IssuedCredential
 from issuer.db import Base
 from issuer.keystore.models import StoredKey
+from issuer.outbox.models import OutboxMessage
 from issuer.registry.models import Professional, Registration
 from issuer.status.models import StatusList
 
-__all__ = ["ApiToken", "AuditEvent", "Base", "IssuedCredential", "Professional", "Registration",
-           "StatusList", "StoredKey"]
+__all__ = ["ApiToken", "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "Professional",
+           "Registration", "StatusList", "StoredKey"]

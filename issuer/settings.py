@@ -10,10 +10,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_PASSPHRASE = "dev-only-passphrase-change-me"
+DEMO_LINK_SECRET = "dev-only-link-secret-change-me"
+
+
+class DigiLockerDocType(BaseModel):
+    """One DigiLocker DocType: which council's certificate type it is, and the custom search
+    parameters configured for it on the Partner Portal (element name -> register field)."""
+
+    doc_type: str = Field(pattern=r"^[A-Za-z]{1,10}$")
+    council: str
+    certificate_type: str
+    description: str = ""
+    search: dict[str, Literal["registration_number", "certificate_number"]] = {
+        "RegistrationNo": "registration_number"}
+
+
+def _demo_doc_types() -> list[DigiLockerDocType]:
+    return [DigiLockerDocType(doc_type="HMCRC", council="hmc", certificate_type="registration",
+                              description="Medical Registration Certificate"),
+            DigiLockerDocType(doc_type="HMCGS", council="hmc", certificate_type="good-standing",
+                              description="Medical Good Standing Certificate"),
+            DigiLockerDocType(doc_type="HMCNC", council="hmc", certificate_type="noc",
+                              description="Medical No-Objection Certificate")]
 
 
 class IssuerSettings(BaseSettings):
@@ -33,11 +55,53 @@ class IssuerSettings(BaseSettings):
     longest a revocation can take to reach them."""
     status_list_entries: int = Field(default=131_072, ge=131_072, multiple_of=8)
 
+    # -- delivery: e-mail (docs/delivery in README) ------------------------------------------
+    smtp_host: str | None = None
+    """None: mails are written to ``maildir`` instead (the embedded default, for the demo)."""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = 20.0
+    mail_from: str = "Pramaan <no-reply@pramaan.invalid>"
+    maildir: Path = Path("var/mail")
+    link_secrets: list[SecretStr] = [SecretStr(DEMO_LINK_SECRET)]
+    """Keys for signed download links; the last signs, all verify (rotate by appending)."""
+    link_ttl_days: int = Field(default=7, ge=1, le=90)
+    outbox_worker: bool = True
+    """Run the outbox worker in the issuer service (``issuer serve``)."""
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    outbox_retry_seconds: float = Field(default=30.0, gt=0)
+    """First retry delay; it doubles on each failure, up to ``outbox_retry_max_seconds``."""
+    outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    outbox_max_attempts: int = Field(default=15, ge=1)
+
+    # -- delivery: DigiLocker issuer API (docs/digilocker.md) -------------------------------
+    digilocker_issuer_id: str = Field(default="in.gov.haryana.health", pattern=r"^[^-\s]+$")
+    digilocker_api_key: SecretStr | None = None
+    """None: the Pull URI / Pull Doc endpoints answer 404."""
+    digilocker_doc_types: list[DigiLockerDocType] = Field(default_factory=_demo_doc_types)
+    digilocker_max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    digilocker_push_url: str | None = None
+    """None: nothing is pushed (documents are still pulled)."""
+    digilocker_client_id: str | None = None
+    digilocker_client_secret: SecretStr | None = None
+
     @model_validator(mode="after")
     def _refuse_demo_secrets(self) -> IssuerSettings:
         if self.env == "production" and self.key_passphrase.get_secret_value() == DEMO_PASSPHRASE:
             raise ValueError("PRAMAAN_KEY_PASSPHRASE is the demo passphrase; set a real one "
                              "(or PRAMAAN_ENV=dev for a local demo)")
+        if self.env == "production" and any(
+                k.get_secret_value() == DEMO_LINK_SECRET for k in self.link_secrets):
+            raise ValueError("PRAMAAN_LINK_SECRETS holds the demo secret; set a real one")
+        if not self.link_secrets or any(len(k.get_secret_value()) < 16
+                                        for k in self.link_secrets):
+            raise ValueError("PRAMAAN_LINK_SECRETS needs at least one secret of 16+ characters")
+        if self.digilocker_push_url and not (self.digilocker_client_id
+                                             and self.digilocker_client_secret):
+            raise ValueError("PRAMAAN_DIGILOCKER_PUSH_URL needs PRAMAAN_DIGILOCKER_CLIENT_ID and "
+                             "PRAMAAN_DIGILOCKER_CLIENT_SECRET")
         if len(self.key_passphrase.get_secret_value()) < 12:
             raise ValueError("PRAMAAN_KEY_PASSPHRASE must be at least 12 characters")
         return self

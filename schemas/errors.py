@@ -95,6 +95,37 @@ class InvalidData(InvalidRequest):
     http_status = 422
 
 
+class LinkInvalid(InvalidRequest):
+    """A download link whose signature does not check (altered, or made with another key)."""
+
+    code = "link.invalid"
+    http_status = 403
+
+
+class LinkExpired(LinkInvalid):
+    code = "link.expired"
+    http_status = 410
+
+
+class DigiLockerRejected(InvalidRequest):
+    """A DigiLocker issuer-API request refused before any search (answered as XML Status=0)."""
+
+    code = "digilocker.rejected"
+
+
+class DigiLockerUnauthenticated(DigiLockerRejected):
+    """HMAC, keyhash or orgId wrong: one opaque error, never which part failed."""
+
+    code = "digilocker.unauthenticated"
+    http_status = 401
+
+
+class MalformedDigiLockerRequest(DigiLockerRejected):
+    """Not well-formed XML, a forbidden construct (DTD, entity), or not a Pull request."""
+
+    code = "digilocker.malformed"
+
+
 # -- the credential's fault ---------------------------------------------------------------------
 class CredentialRejected(PramaanError):
     code = "credential.rejected"

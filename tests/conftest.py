@@ -43,7 +43,8 @@ def make_settings(database_url: str = "sqlite://", **overrides: Any) -> IssuerSe
     values: dict[str, Any] = {
         "env": "test", "database_url": database_url, "key_passphrase": PASSPHRASE,
         "key_kdf_cost": 10, "public_base_url": "https://pramaan.hr.gov.in",
-        "verify_page_url": "https://verify.pramaan.hr.gov.in/v"}
+        "verify_page_url": "https://verify.pramaan.hr.gov.in/v",
+        "outbox_worker": False}  # tests run the outbox themselves (issuer.outbox.runner)
     return IssuerSettings(**(values | overrides))
 
 

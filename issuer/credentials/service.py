@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from issuer.audit import service as audit
 from issuer.auth.service import Staff
 from issuer.credentials.models import IssuedCredential
+from issuer.outbox import hooks
 from issuer.registry import service as register
 from issuer.registry.models import Registration
 from issuer.status.allocation import allocate
@@ -121,6 +122,7 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
                           "council": registration.council_id, "kid": row.kid,
                           "valid_until": credential["validUntil"]})
     session.flush()
+    hooks.credential_issued(session, row, now=now)  # enqueue mail and DigiLocker push
     return row
 
 
@@ -186,9 +188,13 @@ def _add_period(start: date, period: str) -> date:
             day -= 1
 
 
+def find(session: Session, certificate_number: str) -> IssuedCredential | None:
+    return session.scalar(select(IssuedCredential).where(
+        IssuedCredential.certificate_number == certificate_number.strip().upper()))
+
+
 def get(session: Session, certificate_number: str) -> IssuedCredential:
-    row = session.scalar(select(IssuedCredential).where(
-        IssuedCredential.certificate_number == certificate_number.upper()))
+    row = find(session, certificate_number)
     if row is None:
         raise NotFound(f"certificate {certificate_number} does not exist",
                        hint="check the number printed on the certificate")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from issuer.audit import service as audit
 from issuer.credentials.models import IssuedCredential
+from issuer.outbox import hooks
 from issuer.status.models import StatusList
 from schemas.errors import InvalidData, InvalidTransition
 
@@ -77,6 +78,7 @@ def revoke(session: Session, row: IssuedCredential, *, reason: str, actor: str, 
                 refusal=f"certificate {row.certificate_number} is already revoked")
     _record(session, row, "credential.revoked", actor=actor, now=now, reason=reason, note=note,
             replaced_by=replaced_by.certificate_number if replaced_by else None)
+    hooks.credential_status_changed(session, row, valid=False, now=now)  # DigiLocker push D
 
 
 def suspend(session: Session, row: IssuedCredential, *, reason: str, actor: str,
@@ -95,6 +97,7 @@ def suspend(session: Session, row: IssuedCredential, *, reason: str, actor: str,
                                  "active certificate can be suspended")
     _record(session, row, "credential.suspended", actor=actor, now=now, reason=reason,
             note=note, until=until.isoformat() if until else None)
+    hooks.credential_status_changed(session, row, valid=False, now=now)  # DigiLocker push D
 
 
 def reinstate(session: Session, row: IssuedCredential, *, actor: str, now: datetime,
@@ -107,6 +110,7 @@ def reinstate(session: Session, row: IssuedCredential, *, actor: str, now: datet
                                  + (" (a revocation is permanent: issue a new certificate)"
                                     if row.state == REVOKED else ""))
     _record(session, row, "credential.reinstated", actor=actor, now=now, note=note)
+    hooks.credential_status_changed(session, row, valid=True, now=now)  # DigiLocker push A
 
 
 def lift_ended_suspensions(session: Session, *, now: datetime,
@@ -130,6 +134,7 @@ def _lift_if_ended(session: Session, row: IssuedCredential, now: datetime) -> No
                     now=ended or now, refusal="the suspension was changed meanwhile")
         _record(session, row, "credential.suspension_ended", actor=SYSTEM_ACTOR, now=now,
                 ended_at=ended.isoformat() if ended else None)
+        hooks.credential_status_changed(session, row, valid=True, now=now)
 
 
 def _transition(session: Session, row: IssuedCredential, *, allowed_from: tuple[str, ...],

@@ -1,0 +1,77 @@
+"""The mails, in English and Hindi: plain text and HTML alternatives, PDF attached when given.
+
+Templates are plain Python with ``html.escape`` on every value put into HTML: the only inputs are
+names from the register, certificate titles from registry data and our own links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from html import escape
+
+from schemas.credential import INDIA
+
+
+@dataclass(frozen=True)
+class CertificateMail:
+    to: str
+    name: str
+    name_hi: str | None
+    title: str
+    title_hi: str
+    council: str
+    council_hi: str
+    certificate_number: str
+    link: str
+    link_expires: datetime
+
+
+def certificate_message(mail: CertificateMail, *, sender: str, now: datetime,
+                        pdf: bytes | None) -> EmailMessage:
+    """The certificate mail (``pdf`` attached) or, with ``pdf=None``, a fresh-link mail."""
+    expires = mail.link_expires.astimezone(INDIA).strftime("%d-%m-%Y %H:%M IST")
+    name_hi = mail.name_hi or mail.name
+    if pdf is not None:
+        subject = (f"{mail.title} {mail.certificate_number} / {mail.title_hi}")
+        en = (f"Dear {mail.name},\n\n{mail.council} has issued your {mail.title} "
+              f"({mail.certificate_number}). It is attached to this e-mail as a PDF.")
+        hi = (f"प्रिय {name_hi},\n\n{mail.council_hi} ने आपका {mail.title_hi} "
+              f"({mail.certificate_number}) जारी किया है। यह इस ई-मेल के साथ PDF के रूप में संलग्न है।")
+    else:
+        subject = (f"Download link: {mail.certificate_number} / डाउनलोड लिंक")
+        en = (f"Dear {mail.name},\n\nHere is a fresh download link for your {mail.title} "
+              f"({mail.certificate_number}), as you asked.")
+        hi = (f"प्रिय {name_hi},\n\nआपके अनुरोध पर आपके {mail.title_hi} "
+              f"({mail.certificate_number}) का नया डाउनलोड लिंक।")
+    en_link = (f"Download it again until {expires}:\n{mail.link}\n\nThe QR code on the "
+               "certificate lets anyone check that it is genuine and still valid.")
+    hi_link = (f"{expires} तक पुनः डाउनलोड करें:\n{mail.link}\n\nप्रमाणपत्र पर दिया QR कोड "
+               "से कोई भी इसकी प्रामाणिकता और वैधता जाँच सकता है।")
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = Address(display_name=mail.name, addr_spec=mail.to)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain="pramaan")
+    message["Content-Language"] = "en, hi"
+    message.set_content(f"{en}\n{en_link}\n\n— — —\n\n{hi}\n{hi_link}\n")
+    message.add_alternative(_html(en, en_link, hi, hi_link, mail.link), subtype="html")
+    if pdf is not None:
+        message.add_attachment(pdf, maintype="application", subtype="pdf",
+                               filename=f"{mail.certificate_number}.pdf")
+    return message
+
+
+def _html(en: str, en_link: str, hi: str, hi_link: str, link: str) -> str:
+    def para(text: str) -> str:
+        lines = [escape(line) for line in text.split("\n") if line != link]
+        return "<p>" + "<br>".join(lines).replace("<br><br>", "</p><p>") + "</p>"
+
+    anchor = f'<p><a href="{escape(link, quote=True)}">{escape(link)}</a></p>'
+    return ("<!doctype html><html><body style=\"font-family:sans-serif\">"
+            f'<div lang="en">{para(en)}{para(en_link)}{anchor}</div><hr>'
+            f'<div lang="hi">{para(hi)}{para(hi_link)}{anchor}</div></body></html>')

@@ -1,0 +1,30 @@
+"""Outbox rows. A row is pending until ``done_at`` is set; ``due_at`` is when it may be tried
+next (a worker that claims a row pushes ``due_at`` forward as a lease, so a worker that dies
+mid-send only delays the row)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from issuer.db import Base
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    """``mail.certificate``, ``mail.link`` or ``digilocker.push``."""
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    """None once the row is finished (sent, skipped or given up)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """None while pending; then ``sent``, ``skipped`` or ``failed`` (attempts exhausted)."""
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,58 @@
+"""Wire the outbox handlers to the issuer's state, and run them once or in the service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from issuer.mail import service as mail
+from issuer.mail.transport import MailTransport, transport_for
+from issuer.outbox import service as outbox
+from issuer.outbox.worker import OutboxWorker
+
+if TYPE_CHECKING:
+    from issuer.app import IssuerState
+
+
+def handlers(state: IssuerState, *, transport: MailTransport | None = None
+             ) -> dict[str, outbox.Handler]:
+    settings = state.settings
+    context = mail.MailContext(
+        transport=transport or transport_for(settings), registry=state.registry,
+        renderer=lambda: state.renderer, page_url=settings.verify_page_url,
+        public_base=settings.public_base_url,
+        link_secrets=[s.get_secret_value() for s in settings.link_secrets],
+        link_ttl=timedelta(days=settings.link_ttl_days), sender=settings.mail_from)
+    return mail.handlers(context)
+
+
+def policy(state: IssuerState) -> outbox.RetryPolicy:
+    settings = state.settings
+    return outbox.RetryPolicy(first_delay_seconds=settings.outbox_retry_seconds,
+                              max_delay_seconds=settings.outbox_retry_max_seconds,
+                              max_attempts=settings.outbox_max_attempts)
+
+
+def run_once(state: IssuerState, *, now: datetime,
+             transport: MailTransport | None = None) -> outbox.OutboxReport:
+    return outbox.process_due(state.sessions, handlers(state, transport=transport), now=now,
+                              policy=policy(state))
+
+
+@asynccontextmanager
+async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the outbox worker beside the HTTP service (``PRAMAAN_OUTBOX_WORKER``)."""
+    state: IssuerState = app.state.pramaan
+    table = handlers(state)
+    worker = OutboxWorker(lambda now: outbox.process_due(state.sessions, table, now=now,
+                                                         policy=policy(state)),
+                          poll_seconds=state.settings.outbox_poll_seconds)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()

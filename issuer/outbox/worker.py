@@ -1,0 +1,50 @@
+"""The outbox loop the issuer service runs in a background thread (``issuer serve``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from issuer.outbox.service import OutboxReport
+
+log = logging.getLogger("pramaan.outbox")
+
+
+class OutboxWorker:
+    """Calls ``run_once(now)`` every ``poll_seconds`` until stopped; ``wake()`` runs it sooner."""
+
+    def __init__(self, run_once: Callable[[datetime], OutboxReport], *, poll_seconds: float
+                 ) -> None:
+        self._run_once = run_once
+        self._poll = poll_seconds
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="pramaan-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self._run_once(datetime.now(UTC))
+                if report.processed:
+                    log.info("outbox: %s", report)
+            except Exception:  # the database may be briefly away; keep the loop alive
+                log.exception("outbox run failed; retrying in %s s", self._poll)
+            self._wake.wait(self._poll)
+            self._wake.clear()
