@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from schemas.errors import PramaanError, UnreadableInput
 from verifier import bundle, inputs
 from verifier.settings import TrustedIssuer, VerifierSettings
+from verifier.status import describe_age
 from verifier.verify import VerificationResult, check_token
 
 VALID, INVALID, UNUSABLE = 0, 1, 2
@@ -129,7 +130,7 @@ def _verdict(result: VerificationResult) -> str:
     status = result.status
     if status is not None and status.source == "bundle" and status.as_of is not None:
         lines.append(f"  status data: offline bundle, as of {status.as_of.isoformat()} "
-                     f"({status.age_seconds} seconds old)")
+                     f"({describe_age(status.age_seconds or 0)} old)")
     elif status is not None and status.code == "status.unknown":
         lines.append("  status data: none (offline without a trust bundle)")
     return "\n".join(lines)

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -44,6 +44,9 @@ STATUS_STALE = "status.stale"
 REVOKED_CODE = "credential.revoked"
 SUSPENDED_CODE = "credential.suspended"
 LIST_MEDIA_TYPES = "application/vc+jwt, application/vc"
+CLOCK_SKEW = timedelta(minutes=5)
+"""A list signed on request can carry a ``validFrom`` a moment after the verifier read its clock,
+or the issuer's clock may run ahead: tolerated this much."""
 EVALUATED = {"revocation": "revoked", "suspension": "suspended"}
 """The purposes whose set bit invalidates a credential; ``refresh``/``message`` are not read."""
 
@@ -54,8 +57,11 @@ class StatusDetails:
 
     state: str
     reason: str | None = None
+    """The issuer's reason code (e.g. ``disciplinary_action``)."""
+    reason_text: str | None = None
     since: str | None = None
     until: str | None = None
+    replaced_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,10 @@ class StatusReport:
     state: str
     """``active``, ``revoked``, ``suspended``, ``unknown`` (not established) or ``none``."""
     reason: str | None = None
+    reason_text: str | None = None
     since: str | None = None
     until: str | None = None
+    replaced_by: str | None = None
     source: str | None = None
     """``online`` or ``bundle``: where the status lists came from."""
     as_of: datetime | None = None
@@ -78,8 +86,9 @@ class StatusReport:
     age_seconds: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "reason": self.reason, "since": self.since,
-                "until": self.until, "source": self.source,
+        return {"state": self.state, "reason": self.reason, "reasonText": self.reason_text,
+                "since": self.since, "until": self.until, "replacedBy": self.replaced_by,
+                "source": self.source,
                 "asOf": self.as_of.isoformat() if self.as_of else None,
                 "fetchedAt": self.fetched_at.isoformat() if self.fetched_at else None,
                 "ageSeconds": self.age_seconds}
@@ -245,7 +254,7 @@ class StatusLists:
     def _check_current(self, status_list: StatusList, now: datetime) -> None:
         moment = self._judged_at(status_list, now)
         start, end = vc.validity_window(status_list.credential)
-        if start is not None and moment < start:
+        if start is not None and moment < start - CLOCK_SKEW:
             raise sl.StatusVerificationError(f"the status list at {status_list.url} is valid "
                                              f"only from {start.isoformat()}")
         if end is not None and moment > end:
@@ -332,17 +341,18 @@ def _report(credential: Mapping[str, Any], found: set[str], used: list[StatusLis
         if details is not None and details.state != state:
             details = None  # the signed bit decides; a disagreeing courtesy note is dropped
         code = REVOKED_CODE if state == "revoked" else SUSPENDED_CODE
+        told = details or StatusDetails(state)
         return StatusReport(False, code, _why(state, details) + freshness, state,
-                            reason=details.reason if details else None,
-                            since=details.since if details else None,
-                            until=details.until if details else None, **facts)
+                            reason=told.reason, reason_text=told.reason_text, since=told.since,
+                            until=told.until, replaced_by=told.replaced_by, **facts)
     if errors:
         first = errors[0]
         return StatusReport(False, first.code, first.detail, "unknown", **facts)
     if lists.max_age_seconds is not None and age is not None and age > lists.max_age_seconds:
+        limit = describe_age(lists.max_age_seconds)
         return StatusReport(False, STATUS_STALE, "the status data is too old to rely on: "
-                            f"{freshness.strip('; ')}, over the {_ago(lists.max_age_seconds)} "
-                            "allowed; run `verifier sync` again", "unknown", **facts)
+                            f"{freshness.strip('; ')}, over the {limit} allowed; run "
+                            "`verifier sync` again", "unknown", **facts)
     return StatusReport(True, "ok", "neither revoked nor suspended" + freshness, "active",
                         **facts)
 
@@ -355,7 +365,9 @@ def _why(state: str, details: StatusDetails | None) -> str:
         text += f" since {details.since}"
     if details.until:
         text += f", until {details.until}"
-    return text + (f": {details.reason}" if details.reason else "")
+    reason = details.reason_text or details.reason
+    text += f": {reason}" if reason else ""
+    return text + (f"; replaced by {details.replaced_by}" if details.replaced_by else "")
 
 
 def _freshness(lists: StatusLists, as_of: datetime | None, age: int | None,
@@ -365,11 +377,11 @@ def _freshness(lists: StatusLists, as_of: datetime | None, age: int | None,
     if lists.source == "bundle":
         synced = fetched_at.isoformat(timespec="seconds") if fetched_at else "?"
         return (f"; from the offline bundle (synced {synced}), status as of "
-                f"{as_of.isoformat(timespec='seconds')}, {_ago(age)} old")
-    return f"; status list as of {as_of.isoformat(timespec='seconds')}, {_ago(age)} old"
+                f"{as_of.isoformat(timespec='seconds')}, {describe_age(age)} old")
+    return f"; status list as of {as_of.isoformat(timespec='seconds')}, {describe_age(age)} old"
 
 
-def _ago(seconds: float) -> str:
+def describe_age(seconds: float) -> str:
     for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
         if seconds >= size:
             count = int(seconds // size)
@@ -396,7 +408,8 @@ def _parse_details(body: bytes) -> StatusDetails:
         value = document.get(name)
         return value[:500] if isinstance(value, str) and value else None
 
-    return StatusDetails(document["state"], text("reason"), text("since"), text("until"))
+    return StatusDetails(document["state"], text("reason"), text("reasonText"), text("since"),
+                         text("until"), text("replacedBy"))
 
 
 def read_capped(http: httpx.Client, url: str, *, max_bytes: int, accept: str, what: str) -> bytes:

@@ -96,17 +96,19 @@ class TestVerdicts:
         jwks_server.revoked.add(INDEX)
         jwks_server.details[NUMBER] = {
             "id": f"{jwks_server.base_url}/c/{NUMBER}", "certificateNumber": NUMBER,
-            "state": "revoked", "reason": "struck off the register (order 12/2026)",
-            "since": "2026-11-20T10:00:00+05:30", "until": None}
+            "state": "revoked", "reason": "disciplinary_action",
+            "reasonText": "removed from the register by disciplinary action",
+            "since": "2026-11-20T10:00:00+05:30", "until": None, "replacedBy": None}
         result = verify(token)
         assert result.verified is False
         assert status_of(result) == (False, "credential.revoked")
         detail = result.check("status").detail
-        assert "struck off the register (order 12/2026)" in detail
+        assert "removed from the register by disciplinary action" in detail
         assert "since 2026-11-20T10:00:00+05:30" in detail
         body = result.to_dict()["status"]
         assert body["state"] == "revoked"
-        assert body["reason"] == "struck off the register (order 12/2026)"
+        assert body["reason"] == "disciplinary_action"
+        assert body["reasonText"] == "removed from the register by disciplinary action"
         assert body["since"] == "2026-11-20T10:00:00+05:30" and body["until"] is None
         assert result.credential is not None  # the signature held: show what was revoked
 
@@ -142,7 +144,7 @@ class TestVerdicts:
     def test_details_that_disagree_with_the_list_are_dropped(
             self, verify: Verify, token: str, jwks_server: JwksServer) -> None:
         jwks_server.revoked.add(INDEX)
-        jwks_server.details[NUMBER] = {"state": "active", "reason": "all fine, trust me"}
+        jwks_server.details[NUMBER] = {"state": "active", "reasonText": "all fine, trust me"}
         result = verify(token)
         assert status_of(result) == (False, "credential.revoked")
         assert "trust me" not in result.check("status").detail
@@ -340,6 +342,22 @@ class TestListProblems:
         result = verify(token)
         assert status_of(result) == (False, "STATUS_VERIFICATION_ERROR")
         assert "expired" in result.check("status").detail
+
+    @pytest.mark.parametrize(("ahead", "ok"), [(timedelta(minutes=1), True),
+                                               (timedelta(minutes=6), False)])
+    def test_a_list_signed_after_the_verifiers_clock(self, verify: Verify, token: str,
+                                                     jwks_server: JwksServer, ahead: timedelta,
+                                                     ok: bool) -> None:
+        """A list signed on request (or by an issuer whose clock runs ahead) is accepted within
+        the clock skew; the live issuer revealed this."""
+        jwks_server.issued_at = NOW + ahead
+        result = verify(token)
+        assert result.verified is ok
+        if not ok:
+            assert status_of(result) == (False, "STATUS_VERIFICATION_ERROR")
+            assert "valid only from" in result.check("status").detail
+        else:
+            assert result.status is not None and result.status.age_seconds == 0
 
     def test_a_list_that_is_not_a_jws(self, verify: Verify, token: str,
                                       jwks_server: JwksServer) -> None:
