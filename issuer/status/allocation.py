@@ -15,13 +15,15 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from issuer.status.models import StatusList
 
 FEISTEL_ROUNDS = 4
-_LISTS = StatusList.__table__
+_LISTS = cast(Table, StatusList.__table__)
 _TAKE_POSITION = (
     update(_LISTS)
     .where(_LISTS.c.id == select(_LISTS.c.id)

@@ -67,10 +67,12 @@ def read_list(session: Session, number: int, *, now: datetime) -> ListState:
                    IssuedCredential.suspended_until)
             .where(IssuedCredential.status_list_id == number,
                    IssuedCredential.state != status.ACTIVE)):
+        if index is None:
+            continue
         (revoked if state == status.REVOKED else suspended).add(index)
-        if state == status.SUSPENDED and until is not None:
-            until = status.as_aware(until)
-            next_change = until if next_change is None else min(next_change, until)
+        ends = status.as_aware(until) if state == status.SUSPENDED else None
+        if ends is not None:
+            next_change = ends if next_change is None else min(next_change, ends)
     return ListState(number, row.council_id, row.size, frozenset(revoked), frozenset(suspended),
                      next_change)
 

@@ -60,9 +60,9 @@ class CurrentStatus:
 
 def effective_state(row: IssuedCredential, now: datetime) -> CurrentStatus:
     """The state as of ``now``: a suspension whose end date has passed reads as active."""
-    if row.state == SUSPENDED and row.suspended_until is not None and \
-            as_aware(row.suspended_until) <= now:
-        return CurrentStatus(ACTIVE, None, as_aware(row.suspended_until), None)
+    ends = as_aware(row.suspended_until)
+    if row.state == SUSPENDED and ends is not None and ends <= now:
+        return CurrentStatus(ACTIVE, None, ends, None)
     return CurrentStatus(row.state, row.state_reason, as_aware(row.state_since),
                          as_aware(row.suspended_until) if row.state == SUSPENDED else None)
 
@@ -144,19 +144,19 @@ def _transition(session: Session, row: IssuedCredential, *, allowed_from: tuple[
                               "suspended_until": until}
     if replaced_by is not None:
         values["replaced_by_id"] = replaced_by.id
-    changed = session.execute(
+    changed = session.connection().execute(
         update(IssuedCredential)
         .where(IssuedCredential.id == row.id, IssuedCredential.state.in_(allowed_from))
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        .values(**values)).rowcount
     if changed != 1:
         session.refresh(row)
         raise InvalidTransition(refusal, hint="read the certificate's current status first")
     for name, value in values.items():
         setattr(row, name, value)
     if row.status_list_id is not None:
-        session.execute(update(StatusList).where(StatusList.id == row.status_list_id)
-                        .values(version=StatusList.version + 1)
-                        .execution_options(synchronize_session=False))
+        session.connection().execute(update(StatusList)
+                                     .where(StatusList.id == row.status_list_id)
+                                     .values(version=StatusList.version + 1))
 
 
 def _record(session: Session, row: IssuedCredential, action: str, *, actor: str, now: datetime,
