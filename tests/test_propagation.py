@@ -1,0 +1,80 @@
+"""End to end across the two services: a revocation made by staff on a real issuer server reaches
+a real verifier within the status list's ``ttl``, and the verifier says why."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from issuer.app import build_state, create_app
+from issuer.auth.service import create_token
+from issuer.keystore import service as keystore
+from issuer.registry import service as register
+from issuer.registry.inputs import RegistrantIn
+from tests.conftest import PASSPHRASE, make_settings, registrant_data
+from tests.live import free_port, fresh_database, serve
+from verifier.settings import TrustedIssuer, VerifierSettings
+from verifier.verify import Verifier
+
+TTL_SECONDS = 1
+
+
+@pytest.fixture
+def issuer(tmp_path: Path) -> Iterator[tuple[str, str, int]]:
+    """(base URL, registrar token, registration id) of an issuer publishing lists with a 1 s ttl."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with fresh_database("sqlite", tmp_path) as engine:
+        settings = make_settings(engine.url.render_as_string(hide_password=False),
+                                 public_base_url=base, status_list_ttl_seconds=TTL_SECONDS)
+        state = build_state(settings, engine=engine)
+        now = datetime.now(UTC)
+        with state.sessions.begin() as session:
+            keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now,
+                                kdf_cost=10)
+            _row, token = create_token(session, name="registrar", role="registrar",
+                                       councils=["hmc"], now=now,
+                                       known_councils=set(state.registry.councils))
+            registration_id = register.register(
+                session, RegistrantIn.model_validate(registrant_data()),
+                registry=state.registry, actor="test", now=now).id
+        with serve(create_app(settings, state=state), port=port):
+            yield base, token, registration_id
+
+
+def test_a_revocation_reaches_the_verifier_within_the_ttl(issuer: tuple[str, str, int]) -> None:
+    base, token, registration_id = issuer
+    staff = {"Authorization": f"Bearer {token}"}
+    issued = httpx.post(f"{base}/registrations/{registration_id}/certificates",
+                        json={"type": "registration"}, headers=staff)
+    assert issued.status_code == 201, issued.text
+    number, credential = issued.json()["certificate_number"], issued.json()["token"]
+    verifier = Verifier.from_settings(VerifierSettings(trusted_issuers=[TrustedIssuer(
+        issuer=base, jwks_uri=f"{base}/.well-known/jwks.json", name="Haryana (test)")]))
+    try:
+        first = verifier.verify(credential, now=datetime.now(UTC))
+        assert first.verified, first.failures
+        assert first.check("status").ok is True
+
+        revoked_at = time.monotonic()
+        response = httpx.post(f"{base}/credentials/{number}/revoke",
+                              json={"reason": "disciplinary_action"}, headers=staff)
+        assert response.status_code == 200, response.text
+        while True:
+            result = verifier.verify(credential, now=datetime.now(UTC))
+            if not result.verified:
+                break
+            assert time.monotonic() - revoked_at < TTL_SECONDS + 5, "never saw the revocation"
+            time.sleep(0.05)
+        propagation = time.monotonic() - revoked_at
+    finally:
+        verifier.close()
+    status = result.check("status")
+    assert status.code == "credential.revoked", status
+    assert "disciplinary" in status.detail
+    assert propagation <= TTL_SECONDS + 1.0, f"took {propagation:.2f} s for a {TTL_SECONDS} s ttl"
