@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from issuer.audit.api import router as audit_router
 from issuer.credentials.api import router as credentials_router
+from issuer.digilocker.api import router as digilocker_router
 from issuer.keystore.api import router as keys_router
 from issuer.mail.api import router as mail_router
 from issuer.public_api import router as public_router
@@ -13,5 +14,5 @@ from issuer.status.api import router as status_router
 
 def register_routes(app: FastAPI) -> None:
     for router in (keys_router, public_router, registry_router, credentials_router,
-                   status_router, audit_router, mail_router):
+                   status_router, audit_router, mail_router, digilocker_router):
         app.include_router(router)

@@ -25,8 +25,8 @@ class DigiLockerDocType(BaseModel):
     council: str
     certificate_type: str
     description: str = ""
-    search: dict[str, Literal["registration_number", "certificate_number"]] = {
-        "RegistrationNo": "registration_number"}
+    search: dict[str, Literal["registration_number", "certificate_number"]] = Field(
+        default={"RegistrationNo": "registration_number"}, min_length=1)
 
 
 def _demo_doc_types() -> list[DigiLockerDocType]:

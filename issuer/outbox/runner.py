@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
+from issuer.digilocker.push import PushContext
+from issuer.digilocker.push import handlers as push_handlers
+from issuer.digilocker.service import DigiLockerConfig
 from issuer.mail import service as mail
 from issuer.mail.transport import MailTransport, transport_for
 from issuer.outbox import service as outbox
@@ -27,7 +30,12 @@ def handlers(state: IssuerState, *, transport: MailTransport | None = None
         public_base=settings.public_base_url,
         link_secrets=[s.get_secret_value() for s in settings.link_secrets],
         link_ttl=timedelta(days=settings.link_ttl_days), sender=settings.mail_from)
-    return mail.handlers(context)
+    push = PushContext(
+        url=settings.digilocker_push_url, client_id=settings.digilocker_client_id,
+        client_secret=(settings.digilocker_client_secret.get_secret_value()
+                       if settings.digilocker_client_secret else None),
+        config=DigiLockerConfig.of(settings.digilocker_issuer_id, settings.digilocker_doc_types))
+    return mail.handlers(context) | push_handlers(push)
 
 
 def policy(state: IssuerState) -> outbox.RetryPolicy:
