@@ -51,7 +51,7 @@ def pull_response(root_name: str, *, status: int, ts: str, txn: str,
         if document.data_xml is not None:
             SubElement(details, "DataContent").text = base64.b64encode(
                 document.data_xml).decode()
-    return tostring(root, encoding="UTF-8", xml_declaration=True)
+    return bytes(tostring(root, encoding="UTF-8", xml_declaration=True))
 
 
 def certificate_xml(credential: Mapping[str, Any], *, token: str, doc_type: str, state: str,
@@ -79,7 +79,7 @@ def certificate_xml(credential: Mapping[str, Any], *, token: str, doc_type: str,
         "council": subject.get("council", ""), "profession": subject.get("profession", "")})
     SubElement(data, "VerifiableCredential", {"format": "vc+jwt", "id": credential["id"]}
                ).text = token
-    return tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _person_attrs(person: Professional) -> dict[str, str]:

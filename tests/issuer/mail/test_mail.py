@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from issuer.app import IssuerState
 from issuer.credentials.models import IssuedCredential
+from issuer.mail.links import read_link
 from issuer.mail.transport import MaildirTransport, SmtpTransport, transport_for
 from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMessage
@@ -147,3 +148,21 @@ def test_without_an_smtp_host_mail_goes_to_a_local_maildir(
 def test_no_address_no_mail(session: Session, issue_for: Issue) -> None:
     issue_for(email=None)
     assert outbox.pending(session) == []
+
+
+def test_a_fresh_link_mail_carries_a_link_and_no_attachment(
+        session: Session, state: IssuerState, issue_for: Issue, smtp_server: SmtpServer,
+        client: TestClient) -> None:
+    row = issue_for(email="asha.rani@example.org")
+    run_once(state, now=NOW, transport=_smtp(smtp_server))
+    client.post("/d/request", json={"certificate_number": row.certificate_number,
+                                    "email": "asha.rani@example.org"})
+    later = NOW + timedelta(days=10)  # the first link has expired by now
+    assert run_once(state, now=later, transport=_smtp(smtp_server)).sent == 1
+    fresh = smtp_server.inbox.messages[-1]
+    assert list(fresh.iter_attachments()) == []
+    body = fresh.get_body(("plain",))
+    assert body is not None
+    link = next(w for w in body.get_content().split() if "/d/" in w)
+    assert read_link(link.rsplit("/d/", 1)[1], secrets=["dev-only-link-secret-change-me"],
+                     now=later) == row.certificate_number
