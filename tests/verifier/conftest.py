@@ -175,6 +175,16 @@ class FakeClock:
         self.seconds += seconds
 
 
+class SetClock:
+    """The service's wall clock: whatever moment the test last set."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def _key(alg: str) -> SigningKey:
     return SigningKey.from_private_key(generate_private_key(alg))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pikepdf
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
@@ -24,9 +24,9 @@ from schemas.errors import InputTooLarge
 from schemas.qr_payload import encode_qr_text
 from schemas.registry import Registry
 from tests.conftest import NOW
-from tests.verifier.conftest import ALGORITHMS, JwksServer, make_credential, sign
+from tests.verifier.conftest import ALGORITHMS, JwksServer, SetClock, make_credential, sign
 from verifier import api
-from verifier.api import BodyLimit, Message, Scope, create_app, get_now
+from verifier.api import BodyLimit, Message, RequestRoute, Scope, create_app
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustStore
 from verifier.verify import Verifier
@@ -41,11 +41,15 @@ def settings(verifier_settings: VerifierSettings) -> VerifierSettings:
 
 
 @pytest.fixture
-def app(settings: VerifierSettings, trust: TrustStore, registry: Registry) -> FastAPI:
-    app = create_app(settings, verifier=Verifier(trust, algorithms=ALGORITHMS,
-                                                 registry=registry))
-    app.dependency_overrides[get_now] = lambda: NOW
-    return app
+def wall() -> SetClock:
+    return SetClock(NOW)
+
+
+@pytest.fixture
+def app(settings: VerifierSettings, trust: TrustStore, registry: Registry, wall: SetClock
+        ) -> FastAPI:
+    return create_app(settings, verifier=Verifier(trust, algorithms=ALGORITHMS,
+                                                  registry=registry), clock=wall)
 
 
 @pytest.fixture
@@ -335,9 +339,9 @@ class TestVcalm:
             "error": "credential.bad_signature"}]
         assert result["results"]["proof"] == [{"verified": False}]
 
-    def test_expired_is_a_range_error(self, app: FastAPI, client: TestClient, token: str
+    def test_expired_is_a_range_error(self, wall: SetClock, client: TestClient, token: str
                                       ) -> None:
-        app.dependency_overrides[get_now] = lambda: NOW.replace(year=2030)
+        wall.now = NOW.replace(year=2030)
         result = client.post("/credentials/verify", json=envelope(token)).json()
         assert [p["type"] for p in result["problemDetails"]] == [W3C + "RANGE_ERROR"]
         assert result["results"]["validFrom"]["verified"] is True
@@ -375,3 +379,19 @@ def test_health_and_page(client: TestClient) -> None:
     assert page.status_code == 200 and "Pramaan verifier" in page.text
     assert "<noscript>" in page.text
     assert page.headers["content-security-policy"] == "default-src 'none'"
+
+
+def test_the_verify_routes_are_documented(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/verify", "/credentials/verify"} <= set(paths)
+    assert paths["/verify"]["post"]["summary"].startswith("Verify a certificate")
+
+
+def test_a_request_route_takes_the_request_alone() -> None:
+    router = APIRouter(route_class=RequestRoute)
+
+    async def with_a_parameter(request: Request, token: str) -> Response:
+        raise AssertionError
+
+    with pytest.raises(TypeError, match="Request alone"):
+        router.post("/x")(with_a_parameter)

@@ -41,12 +41,13 @@ from tests.verifier.conftest import (
     EXTRA,
     FakeClock,
     JwksServer,
+    SetClock,
     b64url,
     make_credential,
     sign,
     unsigned_token,
 )
-from verifier.api import create_app, get_now
+from verifier.api import create_app
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustStore
 from verifier.verify import Check, VerificationResult, Verifier, is_verified, verify_credential
@@ -276,10 +277,11 @@ class TestVerifyOverHTTP(TestVerify):
     def verify(self, trust: TrustStore, registry: Registry,
                verifier_settings: VerifierSettings) -> Iterator[Verify]:
         verifier = Verifier(trust, algorithms=ALGORITHMS, registry=registry)
-        app = create_app(verifier_settings, verifier=verifier)
+        wall = SetClock(NOW)
+        app = create_app(verifier_settings, verifier=verifier, clock=wall)
         with TestClient(app) as client:
             def run(token: str, now: datetime = NOW) -> VerificationResult:
-                app.dependency_overrides[get_now] = lambda: now
+                wall.now = now
                 response = client.post("/verify", json={"token": token})
                 assert response.status_code == 200, response.text
                 body = response.json()
