@@ -11,7 +11,7 @@ the CLI in another process takes effect without a restart.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,7 +72,7 @@ def window_of(row: StoredKey) -> KeyWindow:
 def _seconds(moment: datetime | None) -> int | None:
     if moment is None:
         return None
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return int(moment.timestamp())
 
 
 def active_kid(session: Session) -> str | None:

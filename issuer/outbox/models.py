@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from issuer.db import Base
+from issuer.db import Base, UtcDateTime
 
 
 class OutboxMessage(Base):
@@ -20,11 +20,11 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     """``mail.certificate``, ``mail.link`` or ``digilocker.push``."""
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     """None once the row is finished (sent, skipped or given up)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     outcome: Mapped[str | None] = mapped_column(String(16))
     """None while pending; then ``sent``, ``skipped`` or ``failed`` (attempts exhausted)."""
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from issuer.db import Base
+from issuer.db import Base, UtcDateTime
 
 
 class Professional(Base):
@@ -27,7 +27,7 @@ class Professional(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     digilocker_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     registrations: Mapped[list[Registration]] = relationship(back_populates="professional")
 
@@ -45,7 +45,7 @@ class Registration(Base):
     qualifications: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     professional: Mapped[Professional] = relationship(back_populates="registrations",
                                                       lazy="joined")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String
+from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from issuer.db import Base
+from issuer.db import Base, UtcDateTime
 
 
 class StatusList(Base):
@@ -26,4 +26,4 @@ class StatusList(Base):
     permutation_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     version: Mapped[int] = mapped_column(Integer, default=0)
     """Bumped by every status change on the list, so published copies know they are stale."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

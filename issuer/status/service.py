@@ -12,7 +12,7 @@ once, or two re-issue runs, exactly one wins; the other gets a clear ``InvalidTr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -60,11 +60,11 @@ class CurrentStatus:
 
 def effective_state(row: IssuedCredential, now: datetime) -> CurrentStatus:
     """The state as of ``now``: a suspension whose end date has passed reads as active."""
-    ends = as_aware(row.suspended_until)
+    ends = row.suspended_until
     if row.state == SUSPENDED and ends is not None and ends <= now:
         return CurrentStatus(ACTIVE, None, ends, None)
-    return CurrentStatus(row.state, row.state_reason, as_aware(row.state_since),
-                         as_aware(row.suspended_until) if row.state == SUSPENDED else None)
+    return CurrentStatus(row.state, row.state_reason, row.state_since,
+                         row.suspended_until if row.state == SUSPENDED else None)
 
 
 def revoke(session: Session, row: IssuedCredential, *, reason: str, actor: str, now: datetime,
@@ -90,7 +90,6 @@ def suspend(session: Session, row: IssuedCredential, *, reason: str, actor: str,
     if until is not None and until <= now:
         raise InvalidData("a suspension must end in the future (or give no end date)",
                           field="until")
-    until = until.astimezone(UTC) if until is not None else None  # SQLite keeps no offset
     _lift_if_ended(session, row, now)
     _transition(session, row, allowed_from=(ACTIVE,), to=SUSPENDED, reason=reason, until=until,
                 now=now, refusal=f"certificate {row.certificate_number} is {row.state}; only an "
@@ -129,7 +128,7 @@ def lift_ended_suspensions(session: Session, *, now: datetime,
 
 def _lift_if_ended(session: Session, row: IssuedCredential, now: datetime) -> None:
     if effective_state(row, now).state == ACTIVE and row.state == SUSPENDED:
-        ended = as_aware(row.suspended_until)
+        ended = row.suspended_until
         _transition(session, row, allowed_from=(SUSPENDED,), to=ACTIVE, reason=None, until=None,
                     now=ended or now, refusal="the suspension was changed meanwhile")
         _record(session, row, "credential.suspension_ended", actor=SYSTEM_ACTOR, now=now,
@@ -164,10 +163,3 @@ def _record(session: Session, row: IssuedCredential, action: str, *, actor: str,
     audit.record(session, actor=actor, action=action, now=now,
                  subject=f"credential:{row.certificate_number}",
                  details={k: v for k, v in details.items() if v is not None})
-
-
-def as_aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
