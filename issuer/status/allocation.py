@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update

@@ -43,7 +43,8 @@ def upgrade() -> None:
                                     ["replaced_by_id"], ["id"])
         batch_op.create_unique_constraint("uq_credentials_status_list_id",
                                           ["status_list_id", "status_index"])
-        batch_op.create_index("ix_credentials_state", ["state"], unique=False)
+        batch_op.create_index("ix_credentials_list_state",
+                              ["status_list_id", "state", "status_index"], unique=False)
 
     with op.batch_alter_table("signing_keys") as batch_op:
         batch_op.add_column(sa.Column("compromised_at", sa.DateTime(timezone=True),
@@ -54,7 +55,7 @@ def downgrade() -> None:
     with op.batch_alter_table("signing_keys") as batch_op:
         batch_op.drop_column("compromised_at")
     with op.batch_alter_table("credentials") as batch_op:
-        batch_op.drop_index("ix_credentials_state")
+        batch_op.drop_index("ix_credentials_list_state")
         batch_op.drop_constraint("uq_credentials_status_list_id", type_="unique")
         batch_op.drop_constraint("fk_credentials_replaced_by_id", type_="foreignkey")
         batch_op.drop_constraint("fk_credentials_status_list_id", type_="foreignkey")
