@@ -33,12 +33,17 @@ TYPES = [("registration", {}),
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="pramaan-bench-") as scratch:
+        run(scratch)
+
+
+def run(scratch: str) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1500)
     parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
     args = parser.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    url = args.database or f"sqlite:///{scratch}/bench.db"
     settings = IssuerSettings(env="dev", database_url=url, key_kdf_cost=10)
     state = build_state(settings)
     db.migrate(state.engine)

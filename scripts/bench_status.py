@@ -43,6 +43,11 @@ from verifier.verify import Verifier
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="pramaan-bench-") as scratch:
+        run(scratch)
+
+
+def run(scratch: str) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--database", help="database URL (default: a fresh SQLite file)")
@@ -50,9 +55,9 @@ def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    settings = IssuerSettings(env="dev", key_kdf_cost=10, public_base_url=base,
+    settings = IssuerSettings(env="dev", key_kdf_cost=10, public_base_url=base, outbox_worker=False,
                               database_url=args.database
-                              or f"sqlite:///{tempfile.mkdtemp()}/bench.db")
+                              or f"sqlite:///{scratch}/bench.db")
     state = build_state(settings)
     db.migrate(state.engine)
     now = datetime.now(UTC)
