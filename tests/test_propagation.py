@@ -11,13 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from issuer.app import build_state, create_app
-from issuer.auth.service import create_token
-from issuer.keystore import service as keystore
-from issuer.registry import service as register
-from issuer.registry.inputs import RegistrantIn
-from tests.conftest import PASSPHRASE, make_settings, registrant_data
-from tests.live import free_port, fresh_database, serve
+from tests.live import live_issuer
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.verify import Verifier
 
@@ -27,24 +21,8 @@ TTL_SECONDS = 1
 @pytest.fixture
 def issuer(tmp_path: Path) -> Iterator[tuple[str, str, int]]:
     """(base URL, registrar token, registration id) of an issuer publishing lists with a 1 s ttl."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with fresh_database("sqlite", tmp_path) as engine:
-        settings = make_settings(engine.url.render_as_string(hide_password=False),
-                                 public_base_url=base, status_list_ttl_seconds=TTL_SECONDS)
-        state = build_state(settings, engine=engine)
-        now = datetime.now(UTC)
-        with state.sessions.begin() as session:
-            keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now,
-                                kdf_cost=10)
-            _row, token = create_token(session, name="registrar", role="registrar",
-                                       councils=["hmc"], now=now,
-                                       known_councils=set(state.registry.councils))
-            registration_id = register.register(
-                session, RegistrantIn.model_validate(registrant_data()),
-                registry=state.registry, actor="test", now=now).id
-        with serve(create_app(settings, state=state), port=port):
-            yield base, token, registration_id
+    with live_issuer("sqlite", tmp_path, status_list_ttl_seconds=TTL_SECONDS) as live:
+        yield live.url, live.token, live.registration_id
 
 
 def test_a_revocation_reaches_the_verifier_within_the_ttl(issuer: tuple[str, str, int]) -> None:

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from issuer.app import build_state, create_app
-from issuer.auth.service import create_token
-from issuer.keystore import service as keystore
-from issuer.registry import service as register
-from issuer.registry.inputs import RegistrantIn
-from tests.conftest import PASSPHRASE, make_settings, registrant_data
-from tests.live import fresh_database, serve
+from tests.live import live_issuer
 
 REQUESTS, WORKERS = 48, 8
 
@@ -25,22 +18,8 @@ REQUESTS, WORKERS = 48, 8
 @pytest.fixture(params=["sqlite", "postgresql"])
 def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str, int]]:
     """(base URL, staff token, registration id) of an issuer served over real HTTP."""
-    with fresh_database(request.param, tmp_path) as engine:
-        settings = make_settings(engine.url.render_as_string(hide_password=False))
-        state = build_state(settings, engine=engine)
-        now = datetime.now(UTC)
-        with state.sessions.begin() as session:
-            keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now,
-                                kdf_cost=10)
-            _row, token = create_token(session, name="load", role="registrar",
-                                       councils=["hmc"], now=now,
-                                       known_councils=set(state.registry.councils))
-            registration = register.register(
-                session, RegistrantIn.model_validate(registrant_data()),
-                registry=state.registry, actor="test", now=now)
-            registration_id = registration.id
-        with serve(create_app(settings, state=state)) as url:
-            yield url, token, registration_id
+    with live_issuer(request.param, tmp_path) as issuer:
+        yield issuer.url, issuer.token, issuer.registration_id
 
 
 def _post(url: str, token: str, registration_id: int, key: str | None = None) -> httpx.Response:
