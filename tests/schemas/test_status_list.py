@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from keys.jwk import parse_jwks
+from keys.signing import verify_jws
 from schemas import status_list as sl
+from schemas.errors import BadSignature
 from tests.conftest import NOW
 
 VECTORS = Path(__file__).parents[1] / "vectors"
@@ -45,6 +48,25 @@ def test_ietf_published_byte_arrays(vector: dict[str, Any]) -> None:
     assert zlib.compress(array, 9).hex() == vector["zlib"]
     assert sl.encode_ietf_list(array) == vector["lst"]
     assert sl.decode_ietf_list(vector["lst"]) == array
+
+
+@pytest.mark.parametrize("vector", vectors("status_list.json", "ietf_tokens"))
+def test_ietf_published_status_list_token(vector: dict[str, Any]) -> None:
+    """The draft's signed example verifies with its key and reads as its listed statuses."""
+    keys = parse_jwks({"keys": [vector["jwk"]]})
+    verified = verify_jws(vector["token"], resolve_key=lambda header: keys[header["kid"]],
+                          algorithms=["ES256"], types=("statuslist+jwt",))
+    claims = json.loads(verified.payload)
+    assert (claims["sub"], claims["ttl"]) == (vector["sub"], vector["ttl"])
+    assert claims["status_list"]["bits"] == vector["bits"]
+    array = sl.decode_ietf_list(claims["status_list"]["lst"])
+    statuses = vector["statuses"]
+    assert [sl.ietf_value(array, i, bits=vector["bits"]) for i in range(len(statuses))] == \
+        statuses
+    forged = vector["token"][:-4] + ("AAAA" if not vector["token"].endswith("AAAA") else "BBBB")
+    with pytest.raises(BadSignature):
+        verify_jws(forged, resolve_key=lambda header: keys[header["kid"]],
+                   algorithms=["ES256"], types=("statuslist+jwt",))
 
 
 def test_ietf_two_bit_values_of_our_lists() -> None:
