@@ -15,7 +15,7 @@ import binascii
 import re
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -41,6 +41,7 @@ from verifier import bundle
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.status import NO_STATUS, StatusLists, StatusReport, check_status
 from verifier.trust import Clock, TrustStore
+from verifier.verdict import Verdict, judge
 
 OK = "ok"
 SKIPPED = "skipped"
@@ -65,6 +66,8 @@ class VerificationResult:
     token: str | None
     status: StatusReport | None = None
     """The status check's facts (state, reason, dates, age of the lists), when it ran."""
+    verdict: Verdict | None = None
+    """The one-word verdict for people (``verifier.verdict``); judged on demand when absent."""
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.check == name)
@@ -79,7 +82,8 @@ class VerificationResult:
                 "checks": [{"check": c.check, "ok": c.ok, "code": c.code, "detail": c.detail}
                            for c in self.checks],
                 "credential": self.credential,
-                "status": self.status.to_dict() if self.status else None}
+                "status": self.status.to_dict() if self.status else None,
+                "verdict": (self.verdict or judge(self)).to_dict()}
 
 
 class Outcome(NamedTuple):
@@ -246,9 +250,10 @@ def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[s
         results[name] = Check(name, *outcome)
     checks = tuple(results.values())
     well_formed = results["format"].ok is True
-    return VerificationResult(is_verified(checks), checks, scratch.credential if
-                              results["signature"].ok else None, token if well_formed else None,
-                              scratch.status)
+    result = VerificationResult(is_verified(checks), checks, scratch.credential if
+                                results["signature"].ok else None,
+                                token if well_formed else None, scratch.status)
+    return replace(result, verdict=judge(result, registry))
 
 
 def is_verified(checks: Iterable[Check]) -> bool:

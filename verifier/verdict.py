@@ -1,0 +1,249 @@
+"""One verdict a hospital clerk can act on, from the checks of a ``VerificationResult``.
+
+The checks say what was examined; a person at a desk needs one word: Valid, Revoked, Suspended,
+Expired, Not yet valid, Not genuine or Cannot check, the reason in plain words and the holder's
+details to compare with the person in front of them. The web page, the ``POST /verify`` answer and
+the ``verifier check`` report all take their words from ``judge``.
+
+Precedence: a credential whose form, issuer, key, signature or contents fail is **not genuine**,
+whatever else holds; of a genuine one, revocation beats suspension, which beats the validity
+period. A failure to *reach* the issuer (keys or status lists) is **cannot check**, never valid
+and never forged: nothing about the certificate has been established.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from schemas.credential import INDIA
+from schemas.registry import Registry
+
+if TYPE_CHECKING:
+    from verifier.verify import Check, VerificationResult
+
+VALID = "valid"
+REVOKED = "revoked"
+SUSPENDED = "suspended"
+EXPIRED = "expired"
+NOT_YET_VALID = "not_yet_valid"
+NOT_GENUINE = "not_genuine"
+CANNOT_CHECK = "cannot_check"
+STATES = (VALID, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, NOT_GENUINE, CANNOT_CHECK)
+
+REASONS: dict[str, str] = {
+    "valid": "Issued and signed by the council, within its validity, and neither revoked nor "
+             "suspended.",
+    "revoked": "The council has revoked this certificate.",
+    "suspended": "The council has suspended this certificate.",
+    "suspended_until": "The council has suspended this certificate until {date}.",
+    "expired": "This certificate's validity ended on {date}.",
+    "not_yet_valid": "This certificate is valid only from {date}.",
+    "forged": "The signature does not match the contents: the certificate was altered or was "
+              "not made by the council.",
+    "untrusted_issuer": "It was not issued by a council this verifier knows.",
+    "unknown_key": "It was signed with a key the council has never published.",
+    "key_compromised": "The council's key that signed it was compromised, so it can no longer "
+                       "be trusted. Ask the holder for a re-issued certificate.",
+    "key_window": "It was signed at a time the council's key was not in use.",
+    "malformed": "The code does not hold a complete council certificate.",
+    "contents": "Its contents are not those of a council certificate.",
+    "keys_unreachable": "The council's keys could not be fetched, so the signature could not be "
+                        "checked. Try again in a few minutes.",
+    "status_unreachable": "The council's revocation list could not be checked, so it is not "
+                          "known whether the certificate was revoked or suspended. Try again in "
+                          "a few minutes.",
+    "status_offline": "This verifier is offline without status data, so it cannot tell whether "
+                      "the certificate was revoked or suspended.",
+    "status_stale": "The offline status data is too old to tell whether the certificate was "
+                    "revoked or suspended.",
+    "unknown": "The certificate could not be fully checked.",
+}
+"""Plain English for each reason; ``{date}`` is the verdict's date. The page's Hindi table
+(``static/strings.json``) has the same keys."""
+
+_AUTHENTICITY = ("format", "algorithm", "media_type", "issuer", "key", "signature",
+                 "data_model", "schema")
+_UNREACHABLE = ("upstream.unavailable", "STATUS_RETRIEVAL_ERROR")
+_NOT_GENUINE_REASONS = {
+    "credential.bad_signature": "forged",
+    "credential.untrusted_issuer": "untrusted_issuer",
+    "credential.unknown_key": "unknown_key",
+    "credential.key_compromised": "key_compromised",
+    "credential.key_window": "key_window",
+    "credential.schema": "contents",
+}
+_STATUS_REASONS = {"status.unknown": "status_offline", "status.stale": "status_stale"}
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The signed credential's words about its holder, to compare with the person present."""
+
+    name: str | None
+    name_hi: str | None
+    registration_number: str | None
+    council: str | None
+    council_hi: str | None
+    profession: str | None
+    profession_hi: str | None
+    qualifications: tuple[str, ...]
+    certificate: str | None
+    certificate_hi: str | None
+    certificate_id: str | None
+    valid_from: str | None
+    valid_until: str | None
+    issued: str | None
+    purpose: str | None
+    addressee: str | None
+    destination: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "nameHi": self.name_hi,
+                "registrationNumber": self.registration_number, "council": self.council,
+                "councilHi": self.council_hi, "profession": self.profession,
+                "professionHi": self.profession_hi, "qualifications": list(self.qualifications),
+                "certificate": self.certificate, "certificateHi": self.certificate_hi,
+                "certificateId": self.certificate_id, "validFrom": self.valid_from,
+                "validUntil": self.valid_until, "issued": self.issued, "purpose": self.purpose,
+                "addressee": self.addressee, "destination": self.destination}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str
+    """One of ``STATES``."""
+    reason: str
+    """A key of ``REASONS``."""
+    text: str
+    """The reason in plain English."""
+    code: str
+    """The code of the check that decided, ``ok`` when valid."""
+    date: str | None = None
+    """The date the reason names: end of validity, start of validity, end of a suspension."""
+    issuer_reason: str | None = None
+    """The issuer's own words for a revocation or suspension (unsigned, informative)."""
+    holder: Holder | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "reason": self.reason, "text": self.text,
+                "code": self.code, "date": self.date, "issuerReason": self.issuer_reason,
+                "holder": self.holder.to_dict() if self.holder else None}
+
+
+def judge(result: VerificationResult, registry: Registry | None = None) -> Verdict:
+    """The clerk's verdict on ``result``; ``registry`` adds profession and certificate titles."""
+    credential = result.credential
+    holder = holder_of(credential, registry) if credential is not None else None
+    if result.verified:
+        return _verdict(VALID, "valid", "ok", holder=holder)
+    failed = {c.check: c for c in result.checks if c.ok is False}
+    for name in _AUTHENTICITY:
+        check = failed.get(name)
+        if check is not None and check.code not in _UNREACHABLE:
+            return _verdict(NOT_GENUINE, _NOT_GENUINE_REASONS.get(check.code, "malformed"),
+                            check.code)
+    status, validity = failed.get("status"), failed.get("validity")
+    if status is not None and status.code in ("credential.revoked", "credential.suspended"):
+        return _status_verdict(result, status, holder)
+    if validity is not None:
+        if validity.code == "credential.not_yet_valid":
+            return _verdict(NOT_YET_VALID, "not_yet_valid", validity.code,
+                            date=holder.valid_from if holder else None, holder=holder)
+        return _verdict(EXPIRED, "expired", validity.code,
+                        date=holder.valid_until if holder else None, holder=holder)
+    return _cannot_check(failed, holder)
+
+
+def _status_verdict(result: VerificationResult, status: Check, holder: Holder | None
+                    ) -> Verdict:
+    report = result.status
+    issuer_reason = report.reason_text if report else None
+    if status.code == "credential.revoked":
+        return _verdict(REVOKED, "revoked", status.code, issuer_reason=issuer_reason,
+                        holder=holder)
+    until = report.until if report else None
+    return _verdict(SUSPENDED, "suspended_until" if until else "suspended", status.code,
+                    date=until, issuer_reason=issuer_reason, holder=holder)
+
+
+def _cannot_check(failed: Mapping[str, Check], holder: Holder | None) -> Verdict:
+    key, status = failed.get("key"), failed.get("status")
+    if key is not None:
+        return _verdict(CANNOT_CHECK, "keys_unreachable", key.code)
+    if status is not None:
+        return _verdict(CANNOT_CHECK, _STATUS_REASONS.get(status.code, "status_unreachable"),
+                        status.code, holder=holder)
+    first = next(iter(failed.values()), None)
+    return _verdict(CANNOT_CHECK, "unknown", first.code if first else "unknown", holder=holder)
+
+
+def _verdict(state: str, reason: str, code: str, *, date: str | None = None,
+             issuer_reason: str | None = None, holder: Holder | None = None) -> Verdict:
+    text = REASONS[reason].format(date=_day(date) or "an unknown date")
+    return Verdict(state, reason, text, code, date, issuer_reason, holder)
+
+
+def holder_of(credential: Mapping[str, Any], registry: Registry | None = None) -> Holder:
+    """The holder's details as the council signed them; anything not a string is left out."""
+    subject = credential.get("credentialSubject")
+    subject = subject if isinstance(subject, Mapping) else {}
+    profession = registry.professions.get(str(subject.get("profession"))) if registry else None
+    types = credential.get("type")
+    cert_type = (registry.certificate_type_by_vc_type(t for t in types if isinstance(t, str))
+                 if registry and isinstance(types, list) else None)
+    credential_id = _text(credential, "id")
+    return Holder(
+        name=_text(subject, "name"), name_hi=_text(subject, "nameHi"),
+        registration_number=_text(subject, "registrationNumber"),
+        council=_text(subject, "council"), council_hi=_text(subject, "councilHi"),
+        profession=profession.name if profession else _text(subject, "profession"),
+        profession_hi=profession.name_hi if profession else None,
+        qualifications=_qualifications(subject.get("qualifications")),
+        certificate=cert_type.title if cert_type else None,
+        certificate_hi=cert_type.title_hi if cert_type else None,
+        certificate_id=credential_id.rsplit("/", 1)[-1] if credential_id else None,
+        valid_from=_text(credential, "validFrom"), valid_until=_text(credential, "validUntil"),
+        issued=_issued(credential.get("iat")), purpose=_text(subject, "purpose"),
+        addressee=_text(subject, "addressee"), destination=_text(subject, "destination"))
+
+
+def _text(data: Mapping[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _qualifications(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for item in value:
+        if isinstance(item, Mapping) and isinstance(item.get("degree"), str):
+            where = ", ".join(str(item[k]) for k in ("university", "year")
+                              if isinstance(item.get(k), (str, int)))
+            out.append(f"{item['degree']} ({where})" if where else str(item["degree"]))
+    return tuple(out)
+
+
+def _issued(iat: Any) -> str | None:
+    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
+        return None
+    try:
+        return datetime.fromtimestamp(iat, UTC).astimezone(INDIA).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _day(value: str | None) -> str | None:
+    """``2029-07-13T23:59:59+05:30`` as ``13 July 2029`` (in India time), for the English text."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(INDIA)
+    return f"{moment.day} {moment:%B %Y}"
