@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
@@ -14,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer import db
+from issuer.applicants.service import SignInPolicy
 from issuer.credentials.service import IssueContext
 from issuer.keystore.service import KeyRingCache
 from issuer.settings import IssuerSettings
@@ -54,6 +57,20 @@ class IssuerState:
                             public_base=self.settings.public_base_url,
                             status_list_entries=self.settings.status_list_entries)
 
+    @property
+    def sign_in_policy(self) -> SignInPolicy:
+        s = self.settings
+        return SignInPolicy(secrets=[k.get_secret_value() for k in s.session_secrets],
+                            code_ttl=timedelta(minutes=s.sign_in_code_minutes),
+                            max_attempts=s.sign_in_max_attempts,
+                            per_email_per_hour=s.sign_in_per_email_per_hour,
+                            per_client_per_hour=s.sign_in_per_ip_per_hour,
+                            session_ttl=timedelta(hours=s.session_hours))
+
+    @property
+    def uploads(self) -> Path:
+        return self.settings.data_dir / "uploads"
+
 
 def build_state(settings: IssuerSettings, engine: Engine | None = None) -> IssuerState:
     engine = engine or db.make_engine(settings.database_url)
@@ -76,7 +93,7 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None) ->
     app.state.pramaan = state or build_state(settings)
     register_routes(app)
     _install_error_handlers(app)
-    _limit_body_size(app, settings.max_request_bytes)
+    _limit_body_size(app, settings.max_request_bytes, uploads=settings.upload_max_bytes)
     return app
 
 
@@ -101,10 +118,20 @@ def _install_error_handlers(app: FastAPI) -> None:
                              "problems": problems}, status_code=422)
 
 
-def _limit_body_size(app: FastAPI, limit: int) -> None:
+def _limit_body_size(app: FastAPI, limit: int, *, uploads: int) -> None:
+    """Cap bodies by Content-Length before reading them. Document uploads (paths ending in
+    ``/documents``) get the upload cap plus room for the multipart framing, and must declare
+    their length, so a chunked body cannot stream past the cap."""
     @app.middleware("http")
     async def _cap(request: Request, call_next):  # type: ignore[no-untyped-def]
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return error_response(InputTooLarge(f"request bodies are limited to {limit} bytes"))
+        cap = limit
+        if request.method == "POST" and request.url.path.endswith("/documents"):
+            cap = uploads + 16 * 1024
+            if length is None:
+                return error_response(InputTooLarge(
+                    "a document upload must declare its Content-Length",
+                    code="request.length_required"))
+        if length is not None and (not length.isdigit() or int(length) > cap):
+            return error_response(InputTooLarge(f"request bodies are limited to {cap} bytes"))
         return await call_next(request)

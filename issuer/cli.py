@@ -90,10 +90,15 @@ def _parser() -> argparse.ArgumentParser:
     tokens = sub.add_parser("tokens", help="staff API tokens").add_subparsers(metavar="ACTION")
     p = tokens.add_parser("create", help="create a staff token; it is shown once")
     p.add_argument("--name", required=True)
-    p.add_argument("--role", required=True, choices=["viewer", "registrar", "admin"])
+    p.add_argument("--role", required=True,
+                   choices=["viewer", "reviewer", "registrar", "admin"])
     p.add_argument("--council", action="append", required=True, dest="councils",
                    help="council id this token acts for (repeat; '*' for all)")
     p.set_defaults(run=_tokens_create)
+
+    trail = sub.add_parser("audit", help="the audit trail").add_subparsers(metavar="ACTION")
+    trail.add_parser("verify", help="check the audit hash chain; name the first broken link "
+                                    "(exit 1 if broken)").set_defaults(run=_audit_verify)
 
     p = command("register", _register, "add registrants from a JSON file (one or a list)")
     p.add_argument("file", type=Path)
@@ -359,6 +364,18 @@ def _keys_compromise(state: IssuerState, args: argparse.Namespace) -> int:
     print(f"{affected} still-valid certificates were signed by it: run "
           f"`issuer reissue --key {row.kid}` to re-issue them")
     return EXIT_OK
+
+
+def _audit_verify(state: IssuerState, _args: argparse.Namespace) -> int:
+    with _session(state) as session:
+        report = audit.verify_chain(session)
+    if report.broken is None:
+        print(f"audit chain intact: {report.events} events, head {report.head_hash}")
+        return EXIT_OK
+    where = f" (row id {report.broken.event_id})" if report.broken.event_id else ""
+    print(f"audit chain BROKEN at event #{report.broken.seq}{where}: {report.broken.problem}; "
+          f"{report.events} events before it check out", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _staff_and_certificate(session: Session, args: argparse.Namespace

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from issuer import db
 from issuer.app import IssuerState
+from issuer.applicants import service as applicants
+from issuer.applicants.service import Applicant
 from issuer.auth.service import Staff, authenticate
 
 
@@ -42,3 +44,15 @@ def utc_now() -> datetime:
 
 
 NowDep = Annotated[datetime, Depends(utc_now)]
+
+
+def get_applicant(state: StateDep, now: NowDep,
+                  authorization: Annotated[str | None, Header()] = None) -> Applicant:
+    """The professional signed in by an ``aps_`` bearer token (the API's form of the session;
+    the pages use the same token in a cookie, with CSRF checks)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return applicants.authenticate(token.strip() if scheme.lower() == "bearer" else None,
+                                   policy=state.sign_in_policy, now=now)
+
+
+ApplicantDep = Annotated[Applicant, Depends(get_applicant)]

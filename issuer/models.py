@@ -1,6 +1,8 @@
 """Every mapped class, imported once so that metadata (and Alembic) sees them all."""
 
-from issuer.audit.models import AuditEvent
+from issuer.applicants.models import SignInCode
+from issuer.applications.models import Application, ApplicationDocument, ApplicationEvent
+from issuer.audit.models import AuditChainHead, AuditEvent
 from issuer.auth.models import ApiToken
 from issuer.credentials.models import IssuedCredential
 from issuer.db import Base
@@ -9,5 +11,6 @@ from issuer.outbox.models import OutboxMessage
 from issuer.registry.models import Professional, Registration
 from issuer.status.models import StatusList
 
-__all__ = ["ApiToken", "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "Professional",
-           "Registration", "StatusList", "StoredKey"]
+__all__ = ["ApiToken", "Application", "ApplicationDocument", "ApplicationEvent", "AuditChainHead",
+           "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "Professional",
+           "Registration", "SignInCode", "StatusList", "StoredKey"]

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from issuer.applications.api import router as applications_router
 from issuer.audit.api import router as audit_router
 from issuer.credentials.api import router as credentials_router
 from issuer.digilocker.api import router as digilocker_router
@@ -14,5 +15,6 @@ from issuer.status.api import router as status_router
 
 def register_routes(app: FastAPI) -> None:
     for router in (keys_router, public_router, registry_router, credentials_router,
-                   status_router, audit_router, mail_router, digilocker_router):
+                   status_router, audit_router, mail_router, digilocker_router,
+                   applications_router):
         app.include_router(router)

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_PASSPHRASE = "dev-only-passphrase-change-me"
 DEMO_LINK_SECRET = "dev-only-link-secret-change-me"
+DEMO_SESSION_SECRET = "dev-only-session-secret-change-me"
 
 
 class DigiLockerDocType(BaseModel):
@@ -76,6 +77,21 @@ class IssuerSettings(BaseSettings):
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_max_attempts: int = Field(default=15, ge=1)
 
+    # -- online applications (docs/applications.md) ----------------------------------------
+    data_dir: Path = Path("var/data")
+    """Uploaded documents live in ``data_dir/uploads``, outside anything the service serves."""
+    session_secrets: list[SecretStr] = [SecretStr(DEMO_SESSION_SECRET)]
+    """Keys for applicant sessions and sign-in code hashes; the last signs, all verify."""
+    session_hours: int = Field(default=12, ge=1, le=168)
+    sign_in_code_minutes: int = Field(default=10, ge=1, le=60)
+    sign_in_max_attempts: int = Field(default=5, ge=1, le=20)
+    sign_in_per_email_per_hour: int = Field(default=5, ge=1)
+    sign_in_per_ip_per_hour: int = Field(default=30, ge=1)
+    upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    upload_max_per_application: int = Field(default=10, ge=1)
+    cookie_secure: bool | None = None
+    """Mark cookies ``Secure``; None: when ``public_base_url`` is https."""
+
     # -- delivery: DigiLocker issuer API (docs/digilocker.md) -------------------------------
     digilocker_issuer_id: str = Field(default="in.gov.haryana.health", pattern=r"^[^-\s]+$")
     digilocker_api_key: SecretStr | None = None
@@ -95,6 +111,12 @@ class IssuerSettings(BaseSettings):
         if self.env == "production" and any(
                 k.get_secret_value() == DEMO_LINK_SECRET for k in self.link_secrets):
             raise ValueError("PRAMAAN_LINK_SECRETS holds the demo secret; set a real one")
+        if self.env == "production" and any(
+                k.get_secret_value() == DEMO_SESSION_SECRET for k in self.session_secrets):
+            raise ValueError("PRAMAAN_SESSION_SECRETS holds the demo secret; set a real one")
+        if not self.session_secrets or any(len(k.get_secret_value()) < 16
+                                           for k in self.session_secrets):
+            raise ValueError("PRAMAAN_SESSION_SECRETS needs at least one secret of 16+ characters")
         if not self.link_secrets or any(len(k.get_secret_value()) < 16
                                         for k in self.link_secrets):
             raise ValueError("PRAMAAN_LINK_SECRETS needs at least one secret of 16+ characters")

@@ -54,6 +54,13 @@ class Forbidden(InvalidRequest):
     http_status = 403
 
 
+class RateLimited(InvalidRequest):
+    """Too many requests of one kind (sign-in codes per address or per client) in a window."""
+
+    code = "request.rate_limited"
+    http_status = 429
+
+
 class NotFound(InvalidRequest):
     code = "not_found"
     http_status = 404

@@ -1,22 +1,123 @@
 """Record and read the audit trail. Every issuance and status change writes one event in the same
-transaction as the change itself, so there is never a change without its record."""
+transaction as the change itself, so there is never a change without its record.
+
+The trail is a hash chain (tamper-evident, not tamper-proof): each event's ``hash`` covers its
+content, its ``seq`` and the previous event's hash, so altering, deleting or reordering a row
+breaks the chain at that row, and ``verify_chain`` (``issuer audit verify``) names the first
+broken link. Appends lock the single chain-head row (``SELECT … FOR UPDATE`` on PostgreSQL;
+SQLite transactions already hold the write lock from ``BEGIN IMMEDIATE``), so concurrent
+transactions append one after the other. Someone who can rewrite the whole table can also
+recompute every hash; publishing the head hash elsewhere (e.g. daily) closes that gap.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from issuer.audit.models import AuditEvent
+from issuer.audit.models import AuditChainHead, AuditEvent
+from schemas.errors import ConfigurationError
+
+GENESIS = "0" * 64
+HEAD_ID = 1
 
 
 def record(session: Session, *, actor: str, action: str, subject: str, now: datetime,
            details: dict[str, Any] | None = None) -> AuditEvent:
-    event = AuditEvent(at=now, actor=actor, action=action, subject=subject, details=details or {})
+    head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                          .with_for_update().execution_options(populate_existing=True))
+    if head is None:
+        raise ConfigurationError("the audit chain head row is missing; run `issuer init` to "
+                                 "migrate the database")
+    event = AuditEvent(at=now.astimezone(UTC), actor=actor, action=action, subject=subject,
+                       details=details or {}, seq=head.seq + 1, prev_hash=head.hash)
+    event.hash = event_hash(event)
+    head.seq, head.hash = event.seq, event.hash
     session.add(event)
     return event
+
+
+def event_hash(event: AuditEvent) -> str:
+    """SHA-256 of ``prev_hash`` and the canonical JSON (sorted keys, no spaces, UTF-8) of the
+    event's seq, time (UTC, microseconds), actor, action, subject and details."""
+    return chain_hash(event.prev_hash, canonical(event))
+
+
+def canonical(event: AuditEvent) -> bytes:
+    body = {"seq": event.seq, "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": event.actor, "action": event.action, "subject": event.subject,
+            "details": event.details}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str).encode("utf-8")
+
+
+def chain_hash(prev_hash: str, body: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + body).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    event_id: int | None
+    problem: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events: int
+    head_seq: int
+    head_hash: str
+    broken: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
+    """Walk the chain from the first event and stop at the first link that does not hold."""
+    head = session.get(AuditChainHead, HEAD_ID)
+    if head is None:
+        return ChainReport(0, 0, GENESIS, ChainBreak(0, None, "the chain head row is missing"))
+    prev_hash, expected, count = GENESIS, 1, 0
+    for event in _events(session, batch):
+        problem = None
+        if event.seq != expected:
+            problem = (f"event #{expected} is missing (the next one is #{event.seq}): "
+                       "a row was deleted or renumbered")
+        elif event.prev_hash != prev_hash:
+            problem = (f"its prev_hash does not match the hash of event #{expected - 1}: "
+                       "an earlier row was altered and re-hashed, or rows were reordered")
+        elif event_hash(event) != event.hash:
+            problem = "its content does not match its hash: the row was altered"
+        if problem:
+            return ChainReport(count, head.seq, head.hash, ChainBreak(expected, event.id,
+                                                                      problem))
+        prev_hash, expected, count = event.hash, expected + 1, count + 1
+    if head.seq != count or head.hash != prev_hash:
+        return ChainReport(count, head.seq, head.hash, ChainBreak(
+            count + 1, None, f"the chain head records {head.seq} events but the table ends "
+                             f"at #{count}: rows were removed from the end"))
+    return ChainReport(count, head.seq, head.hash, None)
+
+
+def _events(session: Session, batch: int) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.seq > last)
+                                    .order_by(AuditEvent.seq).limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1].seq
+        session.expunge_all()
 
 
 def list_events(session: Session, *, subject: str | None = None, action: str | None = None,

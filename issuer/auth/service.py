@@ -19,12 +19,14 @@ from schemas.errors import Forbidden, InvalidData, Unauthenticated
 
 TOKEN_PREFIX = "prm_"
 ALL_COUNCILS = "*"
-# What each role may do. A registrar issues, revokes and suspends; a viewer reads; an admin does
-# all of it for any council and reads the audit trail.
+# What each role may do. A registrar issues, revokes, suspends and approves applications; a
+# reviewer reads and reviews applications (asks the applicant, rejects) but cannot approve; a
+# viewer reads; an admin does all of it for any council and reads the audit trail.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
-    "registrar": frozenset({"read", "issue", "register", "status"}),
-    "admin": frozenset({"read", "issue", "register", "status", "audit"}),
+    "reviewer": frozenset({"read", "review"}),
+    "registrar": frozenset({"read", "issue", "register", "status", "review", "approve"}),
+    "admin": frozenset({"read", "issue", "register", "status", "review", "approve", "audit"}),
 }
 
 

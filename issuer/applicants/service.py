@@ -1,0 +1,178 @@
+"""Sign professionals in by a one-time code mailed to their registered address, and keep them
+signed in with a signed session token.
+
+- A code is 6 digits, kept only as an HMAC under the session key (a bare SHA-256 of a 6-digit
+  code is reversed by trying all million), valid ``code_ttl``, single use, and dead after
+  ``max_attempts`` wrong guesses. A new code replaces any earlier unused one.
+- Requests are limited per address and per client address per hour. The same row is written and
+  the same answer given whether or not the address is on the register: the sign-in form cannot be
+  used to find out who is registered.
+- The session is an itsdangerous-signed ``{"e": email, "x": expiry}`` with its own salt (domain
+  separation from download links), prefixed ``aps_``; the clock is an input, not read inside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from issuer.applicants.models import SignInCode
+from issuer.registry.models import Professional, Registration
+from schemas.errors import RateLimited, Unauthenticated
+
+SESSION_PREFIX = "aps_"
+_SALT = "pramaan.applicant-session.v1"
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """A signed-in professional, known by the e-mail address on the register."""
+
+    email: str
+
+    @property
+    def actor(self) -> str:
+        return f"applicant:{self.email}"
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    secrets: Sequence[str]
+    code_ttl: timedelta = timedelta(minutes=10)
+    max_attempts: int = 5
+    per_email_per_hour: int = 5
+    per_client_per_hour: int = 30
+    session_ttl: timedelta = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token: str
+    email: str
+    expires_at: datetime
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def is_registered(session: Session, email: str) -> bool:
+    return session.scalar(select(func.count()).select_from(Professional).where(
+        func.lower(Professional.email) == normalise_email(email))) != 0
+
+
+def request_code(session: Session, *, email: str, client: str, policy: SignInPolicy,
+                 now: datetime) -> str | None:
+    """Record a new code; return it when the address is on the register (the caller mails it),
+    None when not. The rows written are the same either way."""
+    email = normalise_email(email)
+    hour_ago = now - timedelta(hours=1)
+    if _count(session, SignInCode.email == email, since=hour_ago) >= policy.per_email_per_hour:
+        raise RateLimited("too many sign-in codes were asked for this address in the last hour",
+                          hint="use the latest code you received, or try again later")
+    if _count(session, SignInCode.client == client[:64],
+              since=hour_ago) >= policy.per_client_per_hour:
+        raise RateLimited("too many sign-in codes were asked from this network in the last hour",
+                          hint="try again later")
+    session.execute(update(SignInCode).where(SignInCode.email == email,
+                                             SignInCode.used_at.is_(None))
+                    .values(used_at=now))  # a new code replaces earlier ones
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.add(SignInCode(email=email, client=client[:64], created_at=now, attempts=0,
+                           expires_at=now + policy.code_ttl,
+                           code_hash=_code_hash(policy.secrets[-1], email, code)))
+    session.flush()
+    return code if is_registered(session, email) else None
+
+
+def start_sign_in(session: Session, *, email: str, client: str, policy: SignInPolicy,
+                  now: datetime, send: Callable[[EmailMessage], None], sender: str) -> None:
+    """``request_code`` and, for a registered address, mail the code (in the same request, so a
+    mail server that refuses it fails the request and no usable code is left behind)."""
+    from issuer.applicants.mail import sign_in_message
+
+    code = request_code(session, email=email, client=client, policy=policy, now=now)
+    if code is not None:
+        send(sign_in_message(to=normalise_email(email), code=code, sender=sender, now=now,
+                             minutes=int(policy.code_ttl.total_seconds() // 60)))
+
+
+def verify_code(session: Session, *, email: str, code: str, policy: SignInPolicy,
+                now: datetime) -> SignedIn | None:
+    """The session for a right, live, unused code; None otherwise (every failure looks alike).
+    A wrong guess is counted, so the caller must commit also when this returns None."""
+    email = normalise_email(email)
+    row = session.scalar(select(SignInCode).where(
+        SignInCode.email == email, SignInCode.used_at.is_(None), SignInCode.expires_at > now)
+        .order_by(SignInCode.id.desc()).limit(1).with_for_update())
+    if row is None or row.attempts >= policy.max_attempts:
+        return None
+    row.attempts += 1
+    code = code.strip()
+    if not (len(code) == 6 and code.isdigit() and any(
+            hmac.compare_digest(row.code_hash, _code_hash(k, email, code))
+            for k in policy.secrets)):
+        session.flush()
+        return None
+    row.used_at = now
+    session.flush()
+    if not is_registered(session, email):  # removed from the register meanwhile
+        return None
+    return issue_session(email, policy=policy, now=now)
+
+
+def issue_session(email: str, *, policy: SignInPolicy, now: datetime) -> SignedIn:
+    expires = now + policy.session_ttl
+    body = _serializer(policy.secrets).dumps({"e": email, "x": int(expires.timestamp())})
+    return SignedIn(token=SESSION_PREFIX + body, email=email, expires_at=expires)
+
+
+def authenticate(token: str | None, *, policy: SignInPolicy, now: datetime) -> Applicant:
+    """The applicant a session token (bearer or cookie) names; one opaque error otherwise."""
+    failure = Unauthenticated("a valid applicant session is required",
+                              hint="sign in with the one-time code mailed to you")
+    if not token or not token.startswith(SESSION_PREFIX) or len(token) > 1000:
+        raise failure
+    try:
+        data = _serializer(policy.secrets).loads(token.removeprefix(SESSION_PREFIX))
+    except BadSignature as err:
+        raise failure from err
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str) \
+            or not isinstance(data.get("x"), int) or data["x"] <= now.timestamp():
+        raise failure
+    return Applicant(email=data["e"])
+
+
+def registrations_of(session: Session, applicant: Applicant) -> list[Registration]:
+    return list(session.scalars(
+        select(Registration).join(Professional)
+        .where(func.lower(Professional.email) == applicant.email)
+        .order_by(Registration.id)))
+
+
+def owns(registration: Registration, applicant: Applicant) -> bool:
+    email = registration.professional.email
+    return email is not None and normalise_email(email) == applicant.email
+
+
+def _serializer(keys: Sequence[str]) -> URLSafeSerializer:
+    return URLSafeSerializer(list(keys), salt=_SALT)
+
+
+def _code_hash(key: str, email: str, code: str) -> str:
+    message = f"sign-in-code\x00{email}\x00{code}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _count(session: Session, condition: object, *, since: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(SignInCode).where(
+        condition, SignInCode.created_at > since)) or 0  # type: ignore[arg-type]

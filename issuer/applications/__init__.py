@@ -1,0 +1,1 @@
+"""Online applications for certificates and the council's review desk."""

@@ -1,0 +1,103 @@
+"""Supporting documents: the type is decided by content, never by the name or the declared type.
+
+A file is accepted only if its first bytes are a PDF, JPEG or PNG signature *and* it opens as
+that format (pikepdf / Pillow), and only up to ``max_bytes``. It is stored under a random name in
+a folder outside anything the service serves; the client's name is kept, cleaned, as a label.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from schemas.errors import InputTooLarge, UnreadableInput, UnsupportedInput
+
+SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
+              (b"\x89PNG\r\n\x1a\n", "image/png"))
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    media_type: str
+    size: int
+    sha256: str
+    label: str
+
+
+def read_capped(stream: BinaryIO, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes``; a longer stream is refused without reading it all."""
+    data = bytearray()
+    while chunk := stream.read(_CHUNK):
+        data += chunk
+        if len(data) > max_bytes:
+            raise InputTooLarge(f"a document may be at most {max_bytes} bytes",
+                                hint="scan at a lower resolution or split the file")
+    return bytes(data)
+
+
+def sniff(data: bytes) -> str:
+    """The media type the content really is, or ``UnsupportedInput``."""
+    for magic, media_type in SIGNATURES:
+        if data.startswith(magic):
+            _confirm(data, media_type)
+            return media_type
+    raise UnsupportedInput("a document must be a PDF, JPEG or PNG file (checked by content, "
+                           "not by its name)", hint="save or scan it as PDF, JPEG or PNG")
+
+
+def _confirm(data: bytes, media_type: str) -> None:
+    try:
+        if media_type == "application/pdf":
+            import pikepdf
+
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                len(pdf.pages)
+        else:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != {"image/jpeg": "JPEG", "image/png": "PNG"}[media_type]:
+                    raise UnsupportedInput(f"the file starts like {media_type} but is not one")
+                image.verify()
+    except UnsupportedInput:
+        raise
+    except Exception as err:  # any parser failure means the same to the applicant
+        raise UnreadableInput(f"the file starts like {media_type} but cannot be opened "
+                              f"({type(err).__name__})", hint="upload an undamaged copy") from err
+
+
+def clean_label(filename: str | None) -> str:
+    """A display name: the last path component, printable, without path separators."""
+    name = unicodedata.normalize("NFC", filename or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*')
+    name = name.strip(" .")
+    return name[:120] or "document"
+
+
+def store(folder: Path, data: bytes, *, filename: str | None) -> StoredFile:
+    """Sniff, then write ``data`` under a random name in ``folder`` (created 0700)."""
+    media_type = sniff(data)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stored_name = secrets.token_hex(16)
+    path = folder / stored_name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return StoredFile(stored_name=stored_name, media_type=media_type, size=len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), label=clean_label(filename))
+
+
+def load(folder: Path, stored_name: str) -> bytes:
+    if not re.fullmatch(r"[0-9a-f]{32}", stored_name):  # our own names only
+        raise UnreadableInput("stored document name is not one of ours")
+    return (folder / stored_name).read_bytes()
