@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -107,7 +107,12 @@ def error_response(err: PramaanError) -> JSONResponse:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PramaanError)
-    async def _pramaan(_request: Request, err: PramaanError) -> JSONResponse:
+    async def _pramaan(request: Request, err: PramaanError) -> Response:
+        if request.url.path.startswith(("/p/", "/s/")) and not isinstance(
+                err, ConfigurationError):
+            from issuer.web.pages import error_page
+
+            return error_page(request, err)  # the pages answer in HTML
         return error_response(err)
 
     @app.exception_handler(RequestValidationError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def _trail(session: Session, n: int = 4) -> list[AuditEvent]:
 
 def test_each_event_is_chained_to_the_previous(session: Session) -> None:
     events = _trail(session)
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash and after.seq == before.seq + 1
     report = audit.verify_chain(session)
     assert report.ok and report.head_hash == events[-1].hash

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,7 @@ def test_oversize_uploads_are_refused(upload: Callable[..., object],
 
 
 def test_an_upload_without_a_length_is_refused(client: TestClient) -> None:
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         yield b"--x\r\n"
     response = client.post("/me/applications/1/documents", content=chunks(),
                            headers={"Content-Type": "multipart/form-data; boundary=x"})

@@ -1,0 +1,157 @@
+"""End to end in headless Chromium: a professional applies online, a registrar approves, the
+certificate arrives by e-mail through a real SMTP server, and it verifies against the live
+issuer's keys and status lists."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from issuer.app import build_state, create_app
+from issuer.auth.service import create_token
+from issuer.keystore import service as keystore
+from issuer.registry import service as register
+from issuer.registry.inputs import RegistrantIn
+from tests.conftest import PASSPHRASE, make_settings, registrant_data
+from tests.issuer.applications.conftest import PDF
+from tests.issuer.mail.conftest import SmtpServer
+from tests.live import free_port, fresh_database, serve
+from verifier.inputs import token_from_pdf
+from verifier.settings import TrustedIssuer, VerifierSettings
+from verifier.verify import Verifier
+
+CHROMIUM = Path("/usr/bin/chromium")
+EMAIL = "asha.rani@example.org"
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium "
+                                "(scripts/setup installs it)")
+
+
+@dataclass
+class Live:
+    base: str
+    registrar_token: str
+    smtp: SmtpServer
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    smtp = SmtpServer()
+    smtp.start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with fresh_database("sqlite", tmp_path) as engine:
+            settings = make_settings(
+                engine.url.render_as_string(hide_password=False), public_base_url=base,
+                smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
+                outbox_worker=True, outbox_poll_seconds=0.2, data_dir=tmp_path / "data")
+            state = build_state(settings, engine=engine)
+            now = datetime.now(UTC)
+            with state.sessions.begin() as session:
+                keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now,
+                                    kdf_cost=10)
+                _row, token = create_token(session, name="Registrar Sharma", role="registrar",
+                                           councils=["hmc"], now=now,
+                                           known_councils=set(state.registry.councils))
+                register.register(session, RegistrantIn.model_validate(registrant_data(
+                    professional={"email": EMAIL, "digilocker_id": None})),
+                    registry=state.registry, actor="test", now=now)
+            with serve(create_app(settings, state=state), port=port):
+                yield Live(base, token, smtp)
+    finally:
+        smtp.stop()
+
+
+def _wait_for_mail(smtp: SmtpServer, subject: str, timeout: float = 20) -> EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in smtp.inbox.messages:
+            if subject in str(message["Subject"]):
+                return message
+        time.sleep(0.1)
+    raise AssertionError(f"no mail with {subject!r} arrived; got "
+                         f"{[str(m['Subject']) for m in smtp.inbox.messages]}")
+
+
+def test_apply_approve_mail_and_verify(live: Live, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    document = tmp_path / "gmc-letter.pdf"
+    document.write_bytes(PDF)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox"])
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 844},
+                                        is_mobile=True)
+            page = phone.new_page()
+            # the professional signs in with the code mailed to the registered address
+            page.goto(f"{live.base}/p?lang=hi")
+            assert "पेशेवरों के लिए" in page.content()
+            page.goto(f"{live.base}/p?lang=en")
+            page.fill("#email", EMAIL)
+            page.click("button[type=submit]")
+            mail = _wait_for_mail(live.smtp, "sign-in code")
+            code = re.search(r"sign-in code (\d{6})", str(mail["Subject"]))
+            assert code is not None
+            page.fill("#code", code.group(1))
+            page.click("button[type=submit]")
+            page.wait_for_url("**/p/applications")
+            # applies for a Good Standing Certificate and uploads a letter
+            page.select_option("#kind", "good-standing")
+            page.fill("#addressee", "General Medical Council, United Kingdom")
+            page.fill("#purpose", "Registration abroad")
+            page.click("text=Apply")
+            page.wait_for_url(re.compile(r".*/p/applications/\d+$"))
+            application_url = page.url
+            assert page.get_attribute("#state", "data-state") == "submitted"
+            page.set_input_files("#file", str(document))
+            page.click("form[enctype] button[type=submit]")
+            assert "gmc-letter.pdf" in page.content()
+
+            # a registrar finds it in the queue, with the register entry beside it, and approves
+            desk = browser.new_context().new_page()
+            desk.goto(f"{live.base}/s")
+            desk.fill("#token", live.registrar_token)
+            desk.click("button[type=submit]")
+            desk.wait_for_url("**/s/queue")
+            desk.click("table a")
+            assert "Bhagavatula" in (desk.text_content("aside") or "")
+            desk.click("#approve")
+            desk.wait_for_selector("#state[data-state=approved]")
+            desk.goto(f"{live.base}/s/sla")
+            assert "HMC" in desk.content()
+
+            # the certificate arrives by e-mail and verifies against the live issuer
+            certificate_mail = _wait_for_mail(live.smtp, "Good Standing Certificate")
+            assert certificate_mail["To"].addresses[0].addr_spec == EMAIL
+            [attachment] = list(certificate_mail.iter_attachments())
+            pdf = attachment.get_content()
+            token = token_from_pdf(pdf)
+            verifier = Verifier.from_settings(VerifierSettings(trusted_issuers=[TrustedIssuer(
+                issuer=live.base, jwks_uri=f"{live.base}/.well-known/jwks.json",
+                name="Haryana (test)")]))
+            try:
+                result = verifier.verify(token, now=datetime.now(UTC))
+            finally:
+                verifier.close()
+            assert result.verified, result.failures
+            subject = result.credential["credentialSubject"] if result.credential else {}
+            assert subject.get("addressee") == "General Medical Council, United Kingdom"
+
+            # and the professional sees the decision and downloads the same certificate
+            page.goto(application_url)
+            assert page.get_attribute("#state", "data-state") == "approved"
+            with page.expect_download() as download:
+                page.click("#download")
+            downloaded = Path(download.value.path()).read_bytes()
+            assert token_from_pdf(downloaded) == token
+        finally:
+            browser.close()
