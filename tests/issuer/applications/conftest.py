@@ -29,12 +29,17 @@ def settings(engine: Engine, tmp_path: Path) -> IssuerSettings:
 
 
 def mailed_code(maildir: Path, email: str) -> str:
-    """The code in the newest sign-in mail to ``email``."""
-    codes = [re.search(r"sign-in code (\d{6})", str(m["Subject"]))
-             for m in mailbox.Maildir(maildir, create=True) if m["To"] == email]
-    found = [c.group(1) for c in codes if c]
-    assert found, f"no sign-in mail to {email}"
-    return found[-1]
+    """The code in the sign-in mail to ``email``, which is then taken out of the maildir (a
+    maildir has no order, so the next call must find only the next mail)."""
+    box = mailbox.Maildir(maildir, create=True)
+    found = []
+    for key, message in list(box.items()):
+        code = re.search(r"sign-in code (\d{6})", str(message["Subject"]))
+        if message["To"] == email and code:
+            found.append(code.group(1))
+            box.remove(key)
+    assert len(found) == 1, f"expected one sign-in mail to {email}, found {len(found)}"
+    return found[0]
 
 
 def mails_to(maildir: Path, email: str) -> int:

@@ -16,7 +16,7 @@ from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
 from schemas.errors import RateLimited, Unauthenticated
 from tests.conftest import NOW
-from tests.issuer.applications.conftest import Person, mailed_code, mails_to, sign_in
+from tests.issuer.applications.conftest import Person, mailed_code, mails_to
 
 POLICY = SignInPolicy(secrets=["a-test-session-secret-0123"])
 
@@ -148,7 +148,7 @@ def test_sign_in_mail_is_bilingual(client: TestClient, settings: IssuerSettings,
     import mailbox
 
     make_registration(professional={"email": "hindi@example.org"})
-    sign_in(client, settings, "hindi@example.org")
+    client.post("/me/sign-in", json={"email": "hindi@example.org"})
     [mail] = [m for m in mailbox.Maildir(settings.maildir) if m["To"] == "hindi@example.org"]
     payload = mail.get_payload(decode=True)
     assert isinstance(payload, bytes)
