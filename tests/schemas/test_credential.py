@@ -83,7 +83,8 @@ def test_each_type_validates_against_its_schema(cert_type: str, extra: dict[str,
     (lambda c: c["credentialSubject"].pop("registrationNumber"), "credentialSubject"),
     (lambda c: c["credentialSubject"].update({"registrationType": "forever"}),
      "credentialSubject/registrationType"),
-    (lambda c: c["credentialSubject"].update({"destination": "x"}), "credentialSubject"),
+    (lambda c: c["credentialSubject"].update({"destination": "x"}),
+     "credentialSubject/destination"),
     (lambda c: c.update({"validFrom": "14 July 2024"}), "validFrom"),
 ])
 def test_schema_violations_say_where(mutate: Any, where: str) -> None:
