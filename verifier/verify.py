@@ -169,8 +169,9 @@ def _key(s: _Scratch) -> Outcome:
 def _signature(s: _Scratch) -> Outcome:
     key = s.key
     assert key is not None
-    verified = verify_jws(s.token, resolve_key=lambda _header: key, algorithms=s.algorithms)
-    credential = parse_payload(verified.payload)
+    verify_jws(s.token, resolve_key=lambda _header: key, algorithms=s.algorithms)
+    # The signature covers the very payload segment ``_format`` parsed: reuse it, not parse twice.
+    credential = s.unverified
     key.window.check(key.kid, credential.get("iat"))  # only now is iat the issuer's word
     s.credential = credential
     return passed(f"signed with {key.kid}" + (" within its signing window" if (
