@@ -20,14 +20,14 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.errors import ConfigurationError, InputTooLarge, InvalidRequest, PramaanError
-from verifier import inputs, vcalm
+from verifier import inputs, vcalm, web
 from verifier.settings import VerifierSettings
 from verifier.trust import FetchNeeded, cache_only
 from verifier.verify import VerificationResult, Verifier
@@ -35,15 +35,6 @@ from verifier.verify import VerificationResult, Verifier
 log = logging.getLogger("pramaan.verifier")
 MAX_JSON_BYTES = 64 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Pramaan verifier</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><h1>Pramaan verifier</h1>
-<p>Checks certificates issued by the state's health professional councils.</p>
-<noscript><p>This page reads the certificate from the scanned link and needs JavaScript.
-Without it, upload the certificate PDF or a photo of its QR code to <code>POST /verify</code>.
-</p></noscript></body></html>
-"""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -112,12 +103,6 @@ async def verify_vcalm(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
-@router.get("/v", response_class=HTMLResponse, include_in_schema=False)
-def page() -> HTMLResponse:
-    return HTMLResponse(PAGE, headers={"Content-Security-Policy": "default-src 'none'",
-                                       "Referrer-Policy": "no-referrer"})
-
-
 @router.get("/healthz", include_in_schema=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
@@ -141,6 +126,7 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
     app.state.pramaan = state
     app.include_router(verify_router)
     app.include_router(router)
+    app.include_router(web.router)
     _install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     return app
