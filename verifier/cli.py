@@ -1,6 +1,9 @@
 """``verifier check FILE_OR_TOKEN``, ``verifier sync --out FILE`` and ``verifier serve``.
 
-Exit status of ``check``: 0 the certificate is valid; 1 it is not, or it could not be judged (an
+``check`` with several files or a folder writes a report (``verifier.report``), one row per file,
+with progress on stderr, and exits 0 only when every file holds a valid certificate.
+
+Exit status of ``check`` on one input: 0 the certificate is valid; 1 it is not, or it could not be judged (an
 issuer's keys or status lists unreachable, or offline without a bundle: ``status.unknown``); 2 the
 input holds no credential at all (unreadable file, no QR code, not a JWS), the trust bundle cannot
 be read, or the command line is wrong. ``sync`` exits 0 when everything was fetched and verified,
@@ -21,9 +24,10 @@ from pydantic import ValidationError
 
 from schemas.errors import PramaanError, UnreadableInput
 from verifier import bundle, inputs
+from verifier import report as batch
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.status import describe_age
-from verifier.verify import VerificationResult, check_token
+from verifier.verify import VerificationResult, Verifier, check_token
 
 VALID, INVALID, UNUSABLE = 0, 1, 2
 MARKS = {True: "ok  ", False: "FAIL", None: "--  "}
@@ -40,7 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, host=args.host, port=args.port)
     if args.command == "sync":
         return _sync(settings, Path(args.out))
-    return _check(args.input, settings, as_json=args.json)
+    if len(args.input) > 1 or args.report or _is_dir(args.input[0]):
+        return _check_many([Path(i) for i in args.input], settings, report=args.report,
+                           fmt=args.format)
+    return _check(args.input[0], settings, as_json=args.json)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,8 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="verify a certificate PDF, QR photo, token or "
                                               "QR text")
-    check.add_argument("input", help="a file (PDF, PNG/JPEG, text), '-' for stdin, or the "
-                                     "token or QR text itself")
+    check.add_argument("input", nargs="+",
+                       help="a file (PDF, PNG/JPEG, text), '-' for stdin, or the token or QR "
+                            "text itself; several files or folders make a report")
+    check.add_argument("--report", metavar="FILE", type=Path,
+                       help="write a report of every file (CSV, or JSON if FILE ends in .json) "
+                            "instead of printing it")
+    check.add_argument("--format", choices=("csv", "json"),
+                       help="the report's format (default: from --report's name, else csv)")
     check.add_argument("--json", action="store_true", help="print the result as JSON")
     check.add_argument("--offline", action="store_true",
                        help="use no network: keys and status lists from --bundle (or "
@@ -103,6 +116,44 @@ def _check(source: str, settings: VerifierSettings, *, as_json: bool) -> int:
     if result.verified:
         return VALID
     return UNUSABLE if result.check("format").ok is False else INVALID
+
+
+def _is_dir(source: str) -> bool:
+    try:
+        return Path(source).is_dir()
+    except OSError:  # a token is a long "file name"
+        return False
+
+
+def _check_many(paths: list[Path], settings: VerifierSettings, *, report: Path | None,
+                fmt: str | None) -> int:
+    """Exit 0 only if every file holds a valid certificate; 2 if there was nothing to check."""
+    files = batch.collect(paths)
+    if not files:
+        print("CANNOT CHECK: no certificate files (.pdf, .png, .jpg, .jpeg, .jwt, .txt) found",
+              file=sys.stderr)
+        return UNUSABLE
+    verifier = Verifier.from_settings(settings)
+    rows: list[batch.Row] = []
+    try:
+        for done, row in enumerate(batch.check_files(
+                files, verifier=verifier, clock=lambda: datetime.now(UTC),
+                max_bytes=settings.max_upload_bytes), start=1):
+            rows.append(row)
+            print(f"[{done}/{len(files)}] {row.file}: {row.verdict}", file=sys.stderr)
+    finally:
+        verifier.close()
+    fmt = fmt or ("json" if report is not None and report.suffix.lower() == ".json" else "csv")
+    write = batch.write_json if fmt == "json" else batch.write_csv
+    if report is None:
+        write(rows, sys.stdout)
+    else:
+        with report.open("w", encoding="utf-8", newline="") as out:
+            write(rows, out)
+    valid = sum(row.valid for row in rows)
+    print(f"{valid} of {len(rows)} valid" + (f"; report written to {report}" if report else ""),
+          file=sys.stderr)
+    return VALID if valid == len(rows) else INVALID
 
 
 def _token(source: str, max_bytes: int) -> str:

@@ -32,6 +32,9 @@ NOT_YET_VALID = "not_yet_valid"
 NOT_GENUINE = "not_genuine"
 CANNOT_CHECK = "cannot_check"
 STATES = (VALID, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, NOT_GENUINE, CANNOT_CHECK)
+WORDS = {VALID: "Valid", REVOKED: "Revoked", SUSPENDED: "Suspended", EXPIRED: "Expired",
+         NOT_YET_VALID: "Not yet valid", NOT_GENUINE: "Not genuine", CANNOT_CHECK: "Cannot check"}
+"""Each state in English, as the page shows it (``static/strings.json``, ``state.*``)."""
 
 REASONS: dict[str, str] = {
     "valid": "Issued and signed by the council, within its validity, and neither revoked nor "

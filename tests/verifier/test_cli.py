@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -13,6 +14,7 @@ from typing import Any
 
 import pikepdf
 import pytest
+from PIL import Image
 
 from keys.signing import SigningKey
 from tests.verifier.conftest import PUBLIC_BASE, JwksServer, make_credential, sign
@@ -112,3 +114,50 @@ def test_unpaired_issuer_flag_is_a_usage_error(current_token: str) -> None:
     done = run("check", current_token, "--issuer", PUBLIC_BASE)
     assert done.returncode == 2
     assert "--jwks" in done.stderr
+
+
+class TestReport:
+    """``verifier check`` over many files: a report for HR, progress on stderr."""
+
+    @pytest.fixture
+    def folder(self, tmp_path: Path, current_token: str, rogue_key: SigningKey) -> Path:
+        folder = tmp_path / "staff"
+        (folder / "ward-2").mkdir(parents=True)
+        (folder / "a-valid.jwt").write_text(current_token)
+        (folder / "ward-2" / "b-valid.txt").write_text(f"https://x.example/v#{current_token}")
+        now = datetime.now(UTC)
+        forged = sign(make_credential(valid_from=now - timedelta(days=1),
+                                      valid_until=now + timedelta(days=30)), rogue_key)
+        (folder / "c-forged.jwt").write_text(forged)
+        blank = io.BytesIO()
+        Image.new("L", (200, 200), 255).save(blank, "PNG")
+        (folder / "d-blank.png").write_bytes(blank.getvalue())
+        (folder / "notes.md").write_text("not a certificate")
+        return folder
+
+    def test_a_folder_to_csv(self, tmp_path: Path, folder: Path, trust_flags: list[str]
+                             ) -> None:
+        out = tmp_path / "report.csv"
+        done = run("check", str(folder), "--report", str(out), *trust_flags)
+        assert done.returncode == 1, done.stderr
+        rows = list(csv.DictReader(out.open(encoding="utf-8")))
+        assert [(Path(r["file"]).name, r["verdict"]) for r in rows] == [
+            ("a-valid.jwt", "Valid"), ("c-forged.jwt", "Not genuine"),
+            ("d-blank.png", "Unreadable"), ("b-valid.txt", "Valid")]
+        assert rows[0]["name"] == "Dr. Venkata Lakshmi Narasimha Rao Bhagavatula"
+        assert rows[0]["registration_number"] == "HMC/2016/0045217"
+        assert rows[0]["council"] == "Haryana Medical Council"
+        assert rows[0]["valid_until"] and rows[1]["name"] == ""
+        assert "never published" in rows[1]["reason"]
+        assert "[4/4]" in done.stderr and "2 of 4 valid" in done.stderr
+
+    def test_files_to_json_all_valid(self, folder: Path, trust_flags: list[str]) -> None:
+        done = run("check", str(folder / "a-valid.jwt"), str(folder / "ward-2" / "b-valid.txt"),
+                   "--format", "json", *trust_flags)
+        assert done.returncode == 0, done.stderr
+        rows = json.loads(done.stdout)
+        assert [row["state"] for row in rows] == ["valid", "valid"]
+
+    def test_an_empty_folder(self, tmp_path: Path, trust_flags: list[str]) -> None:
+        done = run("check", str(tmp_path), *trust_flags)
+        assert done.returncode == 2 and "no certificate files" in done.stderr

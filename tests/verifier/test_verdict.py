@@ -173,4 +173,5 @@ def test_the_page_translates_every_state_and_reason() -> None:
         assert strings["en"][f"reason.{reason}"] == text
         assert strings["hi"][f"reason.{reason}"]
     for state in v.STATES:
+        assert strings["en"][f"state.{state}"] == v.WORDS[state]
         assert strings["hi"][f"state.{state}"]
