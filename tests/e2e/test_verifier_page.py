@@ -9,6 +9,7 @@ each state is saved under ``test-artifacts/verifier-page/``.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import random
 import shutil
@@ -21,11 +22,13 @@ from pathlib import Path
 import httpx
 import pytest
 import zxingcpp
+from PIL import Image, ImageFilter
 from playwright.sync_api import Browser, Page, Request, ViewportSize, sync_playwright
 
 from issuer.app import build_state
 from issuer.app import create_app as create_issuer
 from issuer.auth.service import create_token
+from issuer.delivery.qr import qr_image
 from issuer.keystore import service as keystore
 from issuer.registry import service as register
 from issuer.registry.inputs import RegistrantIn
@@ -273,3 +276,30 @@ def test_the_page_is_served_with_a_strict_policy(services: Services) -> None:
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "unsafe-inline" not in CONTENT_SECURITY_POLICY
     assert "<script>" not in response.text and "style=" not in response.text
+
+
+def test_the_vendored_decoder_reads_a_certificate_qr(page: Page, services: Services) -> None:
+    """What the camera scan relies on: jsQR, as served, reads a certificate's dense QR code
+    from a slightly soft, turned frame."""
+    _number, token = services.issue()
+    text = encode_qr_text(token, page_url=f"{services.verifier}/v")
+    image = qr_image(text).convert("L")
+    image = image.resize((image.width * 5, image.height * 5), Image.Resampling.NEAREST)
+    image = image.rotate(8, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    frame = io.BytesIO()
+    image.filter(ImageFilter.GaussianBlur(1)).save(frame, "PNG")
+    page.goto(f"{services.verifier}/v")
+    page.wait_for_selector("body[data-ready]")
+    decoded = page.evaluate("""async (src) => {
+        await new Promise((ok, fail) => { const s = document.createElement("script");
+            s.src = "v/assets/vendor/jsQR.js"; s.onload = ok; s.onerror = fail;
+            document.head.append(s); });
+        const img = new Image(); img.src = src; await img.decode();
+        const canvas = document.createElement("canvas");
+        canvas.width = img.width; canvas.height = img.height;
+        const context = canvas.getContext("2d"); context.drawImage(img, 0, 0);
+        const data = context.getImageData(0, 0, img.width, img.height);
+        const found = window.jsQR(data.data, data.width, data.height);
+        return found ? found.data : null; }""",
+        "data:image/png;base64," + base64.b64encode(frame.getvalue()).decode())
+    assert decoded == text
