@@ -108,13 +108,17 @@ def check_header(header: Mapping[str, Any], *, algorithms: Collection[str],
 
 def verify_jws(token: str, *, resolve_key: Callable[[Mapping[str, Any]], VerificationKey],
                algorithms: Collection[str], types: Collection[str] = CREDENTIAL_TYPES,
-               cty: str | None = "vc", max_length: int = MAX_TOKEN_LENGTH) -> VerifiedJws:
+               cty: str | None = "vc", max_length: int = MAX_TOKEN_LENGTH,
+               header: Mapping[str, Any] | None = None) -> VerifiedJws:
     """Check header, find the trusted key, verify the signature; claims are left to the caller.
 
     ``resolve_key`` receives the already checked header and returns a *trusted* key (by ``kid``)
     or raises ``UnknownKey``; keys embedded in the token (``jwk``, ``x5c``) are never used.
+    ``header``, when the caller has already read this token's header, saves reading it again;
+    it is checked here all the same.
     """
-    header = read_unverified_header(token, max_length=max_length)
+    if header is None:
+        header = read_unverified_header(token, max_length=max_length)
     check_header(header, algorithms=algorithms, types=types, cty=cty)
     key = resolve_key(header)
     if key.alg != header["alg"]:

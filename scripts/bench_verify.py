@@ -81,12 +81,13 @@ def serve(command: list[str], port: int, env: dict[str, str]) -> subprocess.Pope
 
 
 def load(url: str, body: str, seconds: int, connections: int) -> float:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                      f"wrk.body = {json.dumps(body)}\n")
-    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
-                          f"-d{seconds}s", "-s", script.name, url],
-                         capture_output=True, text=True, check=True).stdout
+        script.flush()
+        out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}",
+                              f"-d{seconds}s", "-s", script.name, url],
+                             capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out:
         raise SystemExit(f"errors while loading {url}:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -102,7 +103,12 @@ def main() -> None:
         raise SystemExit("install wrk (apt-get install wrk)")
     key = SigningKey.from_private_key(generate_private_key("ES256"))
     token = reference_token(key)
-    workdir = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory(prefix="pramaan-bench-") as scratch:
+        compare(Path(scratch), token, key, args)
+
+
+def compare(workdir: Path, token: str, key: SigningKey, args: argparse.Namespace) -> None:
+    """Serve both apps from ``workdir`` and load them in turn; print each one's best rate."""
     (workdir / "jwks.json").write_text(json.dumps(KeyRing.of([key], signer_kid=key.kid).jwks()))
     (workdir / "bare.py").write_text(BARE_APP)
     env = {**os.environ, "PYTHONPATH": f"{workdir}:{ROOT}",

@@ -169,7 +169,8 @@ def _key(s: _Scratch) -> Outcome:
 def _signature(s: _Scratch) -> Outcome:
     key = s.key
     assert key is not None
-    verify_jws(s.token, resolve_key=lambda _header: key, algorithms=s.algorithms)
+    verify_jws(s.token, resolve_key=lambda _header: key, algorithms=s.algorithms,
+               header=s.header)
     # The signature covers the very payload segment ``_format`` parsed: reuse it, not parse twice.
     credential = s.unverified
     key.window.check(key.kid, credential.get("iat"))  # only now is iat the issuer's word
