@@ -112,6 +112,7 @@ def compare(workdir: Path, token: str, key: SigningKey, args: argparse.Namespace
     (workdir / "jwks.json").write_text(json.dumps(KeyRing.of([key], signer_kid=key.kid).jwks()))
     (workdir / "bare.py").write_text(BARE_APP)
     env = {**os.environ, "PYTHONPATH": f"{workdir}:{ROOT}",
+           "PRAMAAN_VERIFIER_RATE_LIMIT_PER_MINUTE": "0",  # wrk is one client
            "PRAMAAN_VERIFIER_TRUSTED_ISSUERS": json.dumps([{
                "issuer": BASE, "jwks_uri": (workdir / "jwks.json").as_uri(), "name": "bench"}])}
     uvicorn = [sys.executable, "-m", "uvicorn", "--no-access-log", "--log-level", "warning"]

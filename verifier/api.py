@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, MutableMapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,8 +27,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from schemas.errors import ConfigurationError, InputTooLarge, InvalidRequest, PramaanError
+from schemas.errors import (
+    ConfigurationError,
+    InputTooLarge,
+    InvalidRequest,
+    PramaanError,
+    RateLimited,
+)
 from verifier import inputs, vcalm, web
+from verifier.ratelimit import RateLimiter
 from verifier.settings import VerifierSettings
 from verifier.trust import FetchNeeded, cache_only
 from verifier.verify import VerificationResult, Verifier
@@ -54,6 +61,7 @@ class VerifierState:
     verifier: Verifier
     clock: Callable[[], datetime] = wall_clock
     """Read once per request; tests pass a fixed one."""
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=0, burst=0))
 
 
 def get_state(request: Request) -> VerifierState:
@@ -89,6 +97,7 @@ router = APIRouter()
 @verify_router.post("/verify", summary="Verify a certificate: token, QR text, PDF or QR photo")
 async def verify(request: Request) -> Response:
     state = get_state(request)
+    state.limiter.take(client_of(request))
     token = await _request_token(request, state.settings.max_upload_bytes)
     result = await run_verification(state.verifier, token, now=state.clock())
     return json_response(result.to_dict())
@@ -98,10 +107,15 @@ async def verify(request: Request) -> Response:
                     summary="W3C VCALM: verify an EnvelopedVerifiableCredential")
 async def verify_vcalm(request: Request) -> Response:
     state = get_state(request)
+    state.limiter.take(client_of(request))
     token, options = vcalm.parse_request(await _json_body(request))
     result = await run_verification(state.verifier, token, now=state.clock())
     body, status = vcalm.response(result, options)
     return json_response(body, status_code=status)
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:
@@ -119,7 +133,9 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
                clock: Callable[[], datetime] = wall_clock) -> FastAPI:
     """The verifier app; pass ``verifier`` to share a configured one (its owner closes it)."""
     owned = verifier is None
-    state = VerifierState(settings, verifier or Verifier.from_settings(settings), clock)
+    state = VerifierState(settings, verifier or Verifier.from_settings(settings), clock,
+                          RateLimiter(per_minute=settings.rate_limit_per_minute,
+                                      burst=settings.rate_limit_burst))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -181,6 +197,11 @@ def error_response(err: PramaanError) -> JSONResponse:
         log.error("configuration error: %s", err.detail)
         return JSONResponse({"error": err.code, "detail": "the verifier is misconfigured; "
                              "the operator has been told"}, status_code=500)
+    retry_after = err.facts.get("retry_after") if isinstance(err, RateLimited) else None
+    if retry_after is not None:
+        return JSONResponse(err.to_dict() | {"retryAfter": retry_after},
+                            status_code=err.http_status,
+                            headers={"Retry-After": str(retry_after)})
     return JSONResponse(err.to_dict(), status_code=err.http_status)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_ALGORITHMS = ("ES256", "ES384", "EdDSA")
@@ -107,6 +107,9 @@ class VerifierSettings(BaseSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
     registry_files: list[Path] = []
     page_url: str = "http://127.0.0.1:8001/v"
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    """Requests a minute each client (IP address) may make to the JSON API; 0 turns it off."""
+    rate_limit_burst: int = Field(default=60, ge=1)
     status_default_ttl_seconds: int = 300
     """How long a status list without a ``ttl`` is cached (a list's own ``ttl`` is bounded to
     1 s – 1 day)."""
