@@ -395,3 +395,36 @@ def test_a_request_route_takes_the_request_alone() -> None:
 
     with pytest.raises(TypeError, match="Request alone"):
         router.post("/x")(with_a_parameter)
+
+
+def test_the_json_fast_path_answers_as_the_route_does(client: TestClient, token: str) -> None:
+    """JSON bodies are answered by ``JsonVerifyFastPath``, a form by the FastAPI route: the same
+    verification must give the same answer, and bad input the same errors."""
+    fast = client.post("/verify", json={"token": token})
+    routed = client.post("/verify", data={"token": token})
+    assert fast.status_code == routed.status_code == 200
+    assert fast.json() == routed.json() and fast.json()["verified"] is True
+    not_json = client.post("/verify", content=b"{token", headers={"Content-Type":
+                                                                  "application/json"})
+    assert not_json.status_code == 400 and not_json.json()["error"] == "request.invalid"
+    huge = client.post("/verify", content=b'{"token": "' + b"a" * 70_000 + b'"}',
+                       headers={"Content-Type": "application/json"})
+    assert huge.status_code == 413 and huge.json()["error"] == "request.too_large"
+    no_token = client.post("/verify", json={"nothing": 1})
+    routed_no_token = client.post("/verify", data={"nothing": "1"})
+    assert no_token.status_code == routed_no_token.status_code
+    assert no_token.json()["error"] == routed_no_token.json()["error"]
+
+
+@pytest.mark.parametrize("method, path, content_type, fast", [
+    ("POST", "/verify", b"application/json", True), ("POST", "/verify", None, True),
+    ("POST", "/verify", b"multipart/form-data; boundary=x", False),
+    ("POST", "/credentials/verify", b"application/json", False),
+    ("GET", "/verify", None, False)])
+def test_which_requests_take_the_fast_path(method: str, path: str, content_type: bytes | None,
+                                           fast: bool) -> None:
+    from verifier.api import JsonVerifyFastPath
+
+    headers = [(b"content-type", content_type)] if content_type else []
+    scope = {"type": "http", "method": method, "path": path, "headers": headers}
+    assert JsonVerifyFastPath.handles(scope) is fast
