@@ -26,7 +26,7 @@ from schemas.registry import Registry
 from tests.conftest import NOW
 from tests.verifier.conftest import ALGORITHMS, JwksServer, SetClock, make_credential, sign
 from verifier import api
-from verifier.api import BodyLimit, Message, RequestRoute, Scope, create_app
+from verifier.api import BodyLimit, JsonVerifyFastPath, Message, RequestRoute, Scope, create_app
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustStore
 from verifier.verify import Verifier
@@ -423,8 +423,6 @@ def test_the_json_fast_path_answers_as_the_route_does(client: TestClient, token:
     ("GET", "/verify", None, False)])
 def test_which_requests_take_the_fast_path(method: str, path: str, content_type: bytes | None,
                                            fast: bool) -> None:
-    from verifier.api import JsonVerifyFastPath
-
     headers = [(b"content-type", content_type)] if content_type else []
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
     assert JsonVerifyFastPath.handles(scope) is fast
