@@ -79,29 +79,37 @@ def live_issuer(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[LiveIss
     """An issuer on a fresh database, served over real HTTP, with a signing key, a registrar
     token for the Haryana Medical Council and one registration. ``overrides`` are settings."""
     from issuer.app import build_state, create_app
-    from issuer.auth.service import create_token
-    from issuer.keystore import service as keystore
-    from issuer.registry import service as register
-    from issuer.registry.inputs import RegistrantIn
-    from tests.conftest import PASSPHRASE, make_settings, registrant_data
+    from tests.conftest import make_settings
 
     port = free_port()
     with fresh_database(kind, tmp_path) as engine:
         settings = make_settings(engine.url.render_as_string(hide_password=False),
                                  **{"public_base_url": f"http://127.0.0.1:{port}"} | overrides)
         state = build_state(settings, engine=engine)
-        now = datetime.now(UTC)
-        with state.sessions.begin() as session:
-            keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now,
-                                kdf_cost=10)
-            _row, token = create_token(session, name="registrar", role="registrar",
-                                       councils=["hmc"], now=now,
-                                       known_councils=set(state.registry.councils))
-            registration_id = register.register(
-                session, RegistrantIn.model_validate(registrant_data()),
-                registry=state.registry, actor="test", now=now).id
+        token, registration_id = seed_issuer(state)
         with serve(create_app(settings, state=state), port=port) as url:
             yield LiveIssuer(url, token, registration_id)
+
+
+def seed_issuer(state: Any, **registrant: Any) -> tuple[str, int]:
+    """A signing key, a registrar token for the Haryana Medical Council and one registration
+    (``registrant`` overrides the shared reference record): (token, registration id)."""
+    from issuer.auth.service import create_token
+    from issuer.keystore import service as keystore
+    from issuer.registry import service as register
+    from issuer.registry.inputs import RegistrantIn
+    from tests.conftest import PASSPHRASE, registrant_data
+
+    now = datetime.now(UTC)
+    with state.sessions.begin() as session:
+        keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now, kdf_cost=10)
+        _row, token = create_token(session, name="registrar", role="registrar",
+                                   councils=["hmc"], now=now,
+                                   known_councils=set(state.registry.councils))
+        registration_id = register.register(
+            session, RegistrantIn.model_validate(registrant_data(**registrant)),
+            registry=state.registry, actor="test", now=now).id
+    return token, registration_id
 
 
 @dataclass(frozen=True)

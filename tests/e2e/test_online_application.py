@@ -15,14 +15,10 @@ from pathlib import Path
 import pytest
 
 from issuer.app import build_state, create_app
-from issuer.auth.service import create_token
-from issuer.keystore import service as keystore
-from issuer.registry import service as register
-from issuer.registry.inputs import RegistrantIn
-from tests.conftest import PASSPHRASE, make_settings, registrant_data
+from tests.conftest import make_settings
 from tests.issuer.applications.conftest import PDF
 from tests.issuer.mail.conftest import SmtpServer
-from tests.live import free_port, fresh_database, serve
+from tests.live import free_port, fresh_database, seed_issuer, serve
 from verifier.inputs import token_from_pdf
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.verify import Verifier
@@ -53,16 +49,8 @@ def live(tmp_path: Path) -> Iterator[Live]:
                 smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
                 outbox_worker=True, outbox_poll_seconds=0.2, data_dir=tmp_path / "data")
             state = build_state(settings, engine=engine)
-            now = datetime.now(UTC)
-            with state.sessions.begin() as session:
-                keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now,
-                                    kdf_cost=10)
-                _row, token = create_token(session, name="Registrar Sharma", role="registrar",
-                                           councils=["hmc"], now=now,
-                                           known_councils=set(state.registry.councils))
-                register.register(session, RegistrantIn.model_validate(registrant_data(
-                    professional={"email": EMAIL, "digilocker_id": None})),
-                    registry=state.registry, actor="test", now=now)
+            token, _registration_id = seed_issuer(
+                state, professional={"email": EMAIL, "digilocker_id": None})
             with serve(create_app(settings, state=state), port=port):
                 yield Live(base, token, smtp)
     finally:

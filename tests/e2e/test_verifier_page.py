@@ -16,7 +16,6 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,14 +26,10 @@ from playwright.sync_api import Browser, Page, Request, ViewportSize, sync_playw
 
 from issuer.app import build_state
 from issuer.app import create_app as create_issuer
-from issuer.auth.service import create_token
 from issuer.delivery.qr import qr_image
-from issuer.keystore import service as keystore
-from issuer.registry import service as register
-from issuer.registry.inputs import RegistrantIn
 from schemas.qr_payload import encode_qr_text
-from tests.conftest import PASSPHRASE, make_settings, registrant_data
-from tests.live import free_port, fresh_database, serve
+from tests.conftest import make_settings
+from tests.live import free_port, fresh_database, seed_issuer, serve
 from tests.photos import Conditions, photograph, render_page
 from verifier.api import create_app as create_verifier
 from verifier.settings import TrustedIssuer, VerifierSettings
@@ -77,16 +72,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
                                  public_base_url=issuer, verify_page_url=f"{verifier}/v",
                                  status_list_ttl_seconds=TTL_SECONDS)
         state = build_state(settings, engine=engine)
-        now = datetime.now(UTC)
-        with state.sessions.begin() as session:
-            keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now,
-                                kdf_cost=10)
-            _row, token = create_token(session, name="registrar", role="registrar",
-                                       councils=["hmc"], now=now,
-                                       known_councils=set(state.registry.councils))
-            registration_id = register.register(
-                session, RegistrantIn.model_validate(registrant_data()),
-                registry=state.registry, actor="test", now=now).id
+        token, registration_id = seed_issuer(state)
         trusted = TrustedIssuer(issuer=issuer, jwks_uri=f"{issuer}/.well-known/jwks.json",
                                 name="Haryana (test)")
         verifier_app = create_verifier(VerifierSettings(trusted_issuers=[trusted],
