@@ -80,7 +80,8 @@ class TrustStore:
         self.refresh_seconds = refresh_seconds
         self._now = now
         self._http = httpx.Client(timeout=timeout, follow_redirects=False,
-                                  headers={"Accept": "application/jwk-set+json, application/json"})
+                                  headers={"Accept": "application/jwk-set+json, application/json",
+                                           "Accept-Encoding": "identity"})
         self._cache: dict[str, _Entry] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -161,6 +162,10 @@ def _read_http(uri: str, http: httpx.Client) -> bytes:
             if response.status_code != 200:
                 raise UpstreamUnavailable(f"the JWKS at {uri} answered HTTP "
                                           f"{response.status_code}", status=response.status_code)
+            if response.headers.get("content-encoding", "identity") != "identity":
+                # httpx would inflate it chunk by chunk before the size cap could count it
+                raise UpstreamUnavailable(f"the JWKS at {uri} came compressed although "
+                                          "identity was asked for")
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -156,6 +159,38 @@ class TestTrustStore:
         expected = UpstreamUnavailable if problem else UnknownKey
         with pytest.raises(expected, match=problem or "publishes no key"):
             trust.signing_key(trusted, es256_key.kid)
+
+    def test_a_compressed_jwks_is_refused_before_it_is_inflated(self) -> None:
+        """A gzip bomb served as the JWKS must not be inflated: identity is asked for, and
+        anything else is refused unread."""
+        bomb = gzip.compress(b" " * (50 * MAX_JWKS_BYTES))
+        asked: list[str | None] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                asked.append(self.headers.get("Accept-Encoding"))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(bomb)))
+                self.end_headers()
+                self.wfile.write(bomb)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            trusted = TrustedIssuer(issuer=PUBLIC_BASE, name="bomb", jwks_uri=(
+                f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"))
+            store = TrustStore([trusted])
+            with pytest.raises(UpstreamUnavailable, match="compressed"):
+                store.signing_key(trusted, "any")
+            store.close()
+        finally:
+            server.shutdown()
+        assert asked == ["identity"]
 
     def test_a_local_jwks_file(self, tmp_path: Path, jwks_server: JwksServer,
                                es256_key: SigningKey) -> None:
