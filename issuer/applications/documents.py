@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
 from schemas.errors import InputTooLarge, UnreadableInput, UnsupportedInput
 
 SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
@@ -95,6 +98,36 @@ def store(folder: Path, data: bytes, *, filename: str | None) -> StoredFile:
         out.write(data)
     return StoredFile(stored_name=stored_name, media_type=media_type, size=len(data),
                       sha256=hashlib.sha256(data).hexdigest(), label=clean_label(filename))
+
+
+def discard_on_rollback(session: Session, path: Path) -> None:
+    """Delete ``path`` if the transaction that records it rolls back, so a failed upload
+    leaves no orphan file behind; once that transaction commits, the file stays. (Sessions live
+    for one request, so the two small listeners go with it.)"""
+    written_in = session.get_nested_transaction() or session.get_transaction()
+    enclosing = _with_ancestors(written_in)  # taken now: a closed savepoint forgets its parent
+    pending = [True]
+
+    def rolled_back(_session: Session, previous: SessionTransaction) -> None:
+        if pending[0] and (not enclosing or any(previous is t for t in enclosing)):
+            path.unlink(missing_ok=True)
+            pending[0] = False
+
+    def committed(_session: Session) -> None:
+        # fired for released savepoints too: only the outermost transaction's commit keeps it
+        if not enclosing or not enclosing[-1].is_active:
+            pending[0] = False
+
+    event.listen(session, "after_soft_rollback", rolled_back)
+    event.listen(session, "after_commit", committed)
+
+
+def _with_ancestors(transaction: SessionTransaction | None) -> list[SessionTransaction]:
+    chain = []
+    while transaction is not None:
+        chain.append(transaction)
+        transaction = transaction.parent
+    return chain
 
 
 def load(folder: Path, stored_name: str) -> bytes:

@@ -123,6 +123,7 @@ def add_document(session: Session, application: Application, *, data: bytes,
         raise Conflict(f"an application may have at most {max_documents} documents",
                        code="application.too_many_documents")
     stored = files.store(folder, data, filename=filename)
+    files.discard_on_rollback(session, folder / stored.stored_name)
     row = ApplicationDocument(application_id=application.id, label=stored.label,
                               media_type=stored.media_type, size=stored.size,
                               sha256=stored.sha256, stored_name=stored.stored_name,

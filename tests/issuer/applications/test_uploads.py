@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from issuer.applications import documents
 from issuer.settings import IssuerSettings
@@ -128,3 +130,28 @@ def test_documents_only_while_open_and_capped_in_number(
     fetched = client.get(f"/review/applications/{application}/documents/{first['id']}",
                          headers=staff("reviewer"))
     assert fetched.status_code == 200 and fetched.content == PDF
+
+
+def test_a_rolled_back_upload_leaves_no_file(session: Session, tmp_path: Path) -> None:
+    """The file is written before its row commits: a rollback must take the file with it, and
+    a commit must keep it through later rollbacks of the same session."""
+    folder = tmp_path / "u"
+    doomed = documents.store(folder, PDF, filename="a.pdf")
+    documents.discard_on_rollback(session, folder / doomed.stored_name)
+    session.execute(text("SELECT 1"))
+    session.rollback()
+    assert not (folder / doomed.stored_name).exists()
+
+    kept = documents.store(folder, PDF, filename="b.pdf")
+    documents.discard_on_rollback(session, folder / kept.stored_name)
+    session.execute(text("SELECT 1"))
+    session.commit()
+    session.execute(text("SELECT 1"))
+    session.rollback()
+    assert (folder / kept.stored_name).read_bytes() == PDF
+
+    with session.begin_nested():
+        nested = documents.store(folder, PDF, filename="c.pdf")
+        documents.discard_on_rollback(session, folder / nested.stored_name)
+    session.rollback()  # the savepoint was released, the enclosing transaction rolls back
+    assert not (folder / nested.stored_name).exists()
