@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer import db
 from issuer.applicants.service import SignInPolicy
@@ -93,7 +94,8 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None) ->
     app.state.pramaan = state or build_state(settings)
     register_routes(app)
     _install_error_handlers(app)
-    _limit_body_size(app, settings.max_request_bytes, uploads=settings.upload_max_bytes)
+    app.add_middleware(BodyCap, limit=settings.max_request_bytes,
+                       uploads=settings.upload_max_bytes)
     return app
 
 
@@ -123,20 +125,71 @@ def _install_error_handlers(app: FastAPI) -> None:
                              "problems": problems}, status_code=422)
 
 
-def _limit_body_size(app: FastAPI, limit: int, *, uploads: int) -> None:
-    """Cap bodies by Content-Length before reading them. Document uploads (paths ending in
-    ``/documents``) get the upload cap plus room for the multipart framing, and must declare
-    their length, so a chunked body cannot stream past the cap."""
-    @app.middleware("http")
-    async def _cap(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        cap = limit
-        if request.method == "POST" and request.url.path.endswith("/documents"):
-            cap = uploads + 16 * 1024
+class BodyCap:
+    """Refuse request bodies over the cap with 413, whether declared or streamed.
+
+    A declared Content-Length is checked before anything is read; a body without one, or sent
+    chunked, is read here first, at most the cap, and handed on whole (FastAPI would turn an
+    error raised while it reads the body into a 400), so no request streams past the cap.
+    Document uploads (``POST …/documents``) get the upload cap plus room for the multipart
+    framing, and must declare their length. Pure ASGI: a ``BaseHTTPMiddleware`` would cost every
+    request an extra task and copy.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int, uploads: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.uploads = uploads
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length")
+        cap = self.limit
+        if scope["method"] == "POST" and scope["path"].endswith("/documents"):
+            cap = self.uploads + 16 * 1024
             if length is None:
-                return error_response(InputTooLarge(
+                await error_response(InputTooLarge(
                     "a document upload must declare its Content-Length",
-                    code="request.length_required"))
+                    code="request.length_required"))(scope, receive, send)
+                return
         if length is not None and (not length.isdigit() or int(length) > cap):
-            return error_response(InputTooLarge(f"request bodies are limited to {cap} bytes"))
-        return await call_next(request)
+            await error_response(too_large(cap))(scope, receive, send)
+            return
+        if length is None or b"transfer-encoding" in headers:
+            try:
+                receive = await _buffered(receive, cap)
+            except InputTooLarge as err:
+                await error_response(err)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def too_large(cap: int) -> InputTooLarge:
+    return InputTooLarge(f"request bodies are limited to {cap} bytes")
+
+
+async def _buffered(receive: Receive, cap: int) -> Receive:
+    """Read the whole body (refusing it past ``cap``) and return a receive that replays it."""
+    body = bytearray()
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; the app will see an empty body
+        body += message.get("body", b"")
+        if len(body) > cap:
+            raise too_large(cap)
+        more = message.get("more_body", False)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+    return replay

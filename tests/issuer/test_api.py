@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from issuer.audit import service as audit_service
 from issuer.credentials.models import IssuedCredential
 from issuer.keystore import service as keystore
+from issuer.registry.models import Registration
 from tests.conftest import NOW, PASSPHRASE, registrant_data
 
 VCALM_CREDENTIAL = {
@@ -215,6 +216,26 @@ def test_oversized_bodies_are_refused_before_parsing(client: TestClient,
     response = client.post("/registrations", content=b"{" + b" " * 300_000 + b"}",
                            headers=auth | {"Content-Type": "application/json"})
     assert response.status_code == 413 and response.json()["error"] == "request.too_large"
+
+
+def test_streamed_bodies_without_a_length_are_counted(client: TestClient, auth: dict[str, str],
+                                                      session: Session) -> None:
+    """A chunked body declares no length: it is counted as it arrives and refused past the cap,
+    and nothing is written; a small chunked body still works."""
+    def chunks(total: int) -> Iterator[bytes]:
+        yield b'{"professional": "'
+        for _ in range(total // 10_000):
+            yield b"x" * 10_000
+        yield b'"}'
+
+    before = session.scalar(select(func.count()).select_from(Registration))
+    response = client.post("/registrations", content=chunks(1_000_000),
+                           headers=auth | {"Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"] == "request.too_large"
+    assert session.scalar(select(func.count()).select_from(Registration)) == before
+    small = client.post("/registrations", content=iter([json.dumps(registrant_data()).encode()]),
+                        headers=auth | {"Content-Type": "application/json"})
+    assert small.status_code == 201, small.text
 
 
 def test_openapi_docs_are_served(client: TestClient) -> None:
