@@ -50,6 +50,9 @@ class CertificateType:
     schema: str
     validity: str
     extra_fields: tuple[str, ...]
+    statement: str = ""
+    """The council's attestation printed on the certificate (e.g. the Good Standing wording)."""
+    statement_hi: str = ""
 
 
 @dataclass(frozen=True)

@@ -157,8 +157,21 @@ class Composer:
         y = min(left, right) - 8
         page.canvas.rule(LEFT, y, RIGHT, y, width=0.5, color=LIGHT)
         block_top = self._verification(page, credential, qr_modules)
-        self._table(page, fields(credential, registry), top=y - 10, bottom=block_top + 14)
+        self._table(page, cert_type, fields(credential, registry), top=y - 8,
+                    bottom=block_top + 14)
         return page
+
+    def _statement(self, page: Page, cert_type: CertificateType, *, top: float, scale: float
+                   ) -> float:
+        """The council's attestation for this type of certificate, English then Hindi; it
+        shrinks with the particulars' table when a long credential needs the room."""
+        width = RIGHT - LEFT
+        for text in (cert_type.statement, cert_type.statement_hi):
+            if text:
+                top = self._stack(page, self.ts.fit(text, size=9.5 * scale, width=width,
+                                                    max_lines=3, min_size=5),
+                                  LEFT, top, width, BLACK) - 2 * scale
+        return top
 
     def _stack(self, page: Page, lines: list[Line], x: float, top: float, width: float,
                color: Color, *, center: bool = False) -> float:
@@ -176,10 +189,12 @@ class Composer:
         return self._stack(page, self.ts.fit(value, size=11.5, width=width, max_lines=1,
                                              min_size=7, bold=True), x, top, width, BLACK)
 
-    def _table(self, page: Page, rows: list[Field], *, top: float, bottom: float) -> None:
+    def _table(self, page: Page, cert_type: CertificateType, rows: list[Field], *, top: float,
+               bottom: float) -> None:
         for scale in SCALES:
             trial = Page()
-            if self._rows(trial, rows, top, scale) >= bottom:
+            rows_top = self._statement(trial, cert_type, top=top, scale=scale) - 2
+            if self._rows(trial, rows, rows_top, scale) >= bottom:
                 page.canvas.extend(trial.canvas)
                 page.boxes += trial.boxes
                 return

@@ -275,6 +275,19 @@ def test_titles_come_from_the_certificate_type(
         assert all(title in text for title in expected[type_id])
 
 
+def test_each_certificate_prints_its_councils_attestation(
+        rendered: dict[str, tuple[dict[str, Any], str, bytes]], registry: Registry) -> None:
+    """The Good Standing wording ("no disciplinary proceedings…"), the no-objection statement
+    and the registration statement come from the certificate type, in both languages."""
+    for type_id, (_, _, data) in rendered.items():
+        cert_type = registry.certificate_type(type_id)
+        assert cert_type.statement and cert_type.statement_hi
+        text = " ".join(pdftotext(data).split())  # the statement wraps over lines
+        assert cert_type.statement in text, type_id
+    good_standing = " ".join(pdftotext(rendered["good-standing"][2]).split())
+    assert "no disciplinary proceedings had been taken or were in progress" in good_standing
+
+
 def test_issued_on_overrides_the_printed_date(renderer: CertificatePdfRenderer,
                                               registry: Registry) -> None:
     credential = make_credential(registry)
