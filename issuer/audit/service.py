@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from issuer.audit.models import AuditChainHead, AuditEvent
 from schemas.errors import ConfigurationError
@@ -31,8 +32,13 @@ HEAD_ID = 1
 
 def record(session: Session, *, actor: str, action: str, subject: str, now: datetime,
            details: dict[str, Any] | None = None) -> AuditEvent:
-    head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
-                          .with_for_update().execution_options(populate_existing=True))
+    # No autoflush here: the rows the caller added flush once, with the event, not twice. The
+    # head is read afresh FOR UPDATE, unless this transaction has already moved it on in memory
+    # (then the lock is held and the unflushed values are the truth).
+    with session.no_autoflush:
+        known = session.identity_map.get(identity_key(AuditChainHead, HEAD_ID))
+        head = session.get(AuditChainHead, HEAD_ID, with_for_update=True,
+                           populate_existing=known is None or known not in session.dirty)
     if head is None:
         raise ConfigurationError("the audit chain head row is missing; run `issuer init` to "
                                  "migrate the database")

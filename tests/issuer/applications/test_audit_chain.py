@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.audit import service as audit
 from issuer.audit.models import AuditEvent
@@ -32,6 +32,23 @@ def test_each_event_is_chained_to_the_previous(session: Session) -> None:
         assert after.prev_hash == before.hash and after.seq == before.seq + 1
     report = audit.verify_chain(session)
     assert report.ok and report.head_hash == events[-1].hash
+
+
+def test_appends_from_sessions_that_outlive_a_transaction_stay_in_order(
+        sessions: sessionmaker[Session]) -> None:
+    """Sessions keep their objects across commits: a head read in an earlier transaction must
+    not be trusted in a later one (another session may have appended meanwhile), while a head
+    this transaction has already moved on in memory must not be reloaded."""
+    with sessions() as first, sessions() as second:
+        audit.record(first, actor="a", action="x.one", subject="s", now=NOW)
+        first.commit()
+        audit.record(second, actor="b", action="x.two", subject="s", now=NOW)
+        audit.record(second, actor="b", action="x.three", subject="s", now=NOW)
+        second.commit()
+        late = audit.record(first, actor="a", action="x.four", subject="s", now=NOW)
+        first.commit()
+        assert late.seq == 4
+        assert audit.verify_chain(first).ok
 
 
 def test_an_altered_row_is_the_first_broken_link(session: Session) -> None:
