@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from issuer.auth.models import ApiToken
@@ -74,15 +74,17 @@ def create_token(session: Session, *, name: str, role: str, councils: list[str],
     return row, secret
 
 
+_TOKEN_BY_HASH = (select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.councils)
+                  .where(ApiToken.token_hash == bindparam("hash"), ApiToken.revoked_at.is_(None)))
+"""Built once and run on the connection: every staff request authenticates."""
+
+
 def authenticate(session: Session, authorization: str | None) -> Staff:
     scheme, _, secret = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise Unauthenticated("a valid staff token is required",
                               hint="send Authorization: Bearer prm_…")
-    row = session.execute(
-        select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.councils)
-        .where(ApiToken.token_hash == _hash(secret.strip()), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = session.connection().execute(_TOKEN_BY_HASH, {"hash": _hash(secret.strip())}).first()
     if row is None:
         raise Unauthenticated("a valid staff token is required",
                               hint="send Authorization: Bearer prm_…")

@@ -94,6 +94,10 @@ def load_keyring(session: Session, passphrase: str) -> KeyRing:
     return KeyRing.of(keys, signer_kid=active[0], windows={r.kid: window_of(r) for r in rows})
 
 
+_KEY_STATES = select(StoredKey.kid, StoredKey.status).order_by(StoredKey.kid)
+"""Built once and run on the connection: every issuance asks, so it skips the ORM layer."""
+
+
 class KeyRingCache:
     """The process's key ring, decrypted once and refreshed when the active key changes."""
 
@@ -104,8 +108,8 @@ class KeyRingCache:
         self._lock = threading.Lock()
 
     def current(self, session: Session) -> KeyRing:
-        states = tuple((kid, state) for kid, state in session.execute(
-            select(StoredKey.kid, StoredKey.status).order_by(StoredKey.kid)))
+        states = tuple((kid, state) for kid, state in
+                       session.connection().execute(_KEY_STATES))
         ring, seen = self._ring, self._states
         if ring is not None and seen == states:
             return ring
