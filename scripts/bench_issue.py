@@ -16,14 +16,11 @@ import tempfile
 import time
 from datetime import UTC, datetime
 
-from issuer import db
-from issuer.app import build_state
+from benchkit import demo_issuer
+
 from issuer.auth.service import authenticate
 from issuer.credentials import service as credentials
 from issuer.delivery.service import certificate_pdf
-from issuer.demo.load import create_demo_token, load_demo_register
-from issuer.keystore import service as keystore
-from issuer.registry import service as register
 from issuer.settings import IssuerSettings
 
 TYPES = [("registration", {}),
@@ -45,15 +42,7 @@ def run(scratch: str) -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     url = args.database or f"sqlite:///{scratch}/bench.db"
     settings = IssuerSettings(env="dev", database_url=url, key_kdf_cost=10)
-    state = build_state(settings)
-    db.migrate(state.engine)
-    now = datetime.now(UTC)
-    with state.sessions.begin() as session:
-        keystore.create_key(session, alg="ES256", now=now, kdf_cost=10,
-                            passphrase=settings.key_passphrase.get_secret_value())
-        load_demo_register(session, registry=state.registry, now=now)
-        token = create_demo_token(session, registry=state.registry, now=now)
-        registration_id = register.get_by_number(session, "hmc", "HMC/2016/0045217").id
+    state, token, registration_id = demo_issuer(settings)
     renderer = state.renderer  # fonts and template: once per process, not per certificate
 
     phases = {"issue+commit": 0.0, "pdf": 0.0}

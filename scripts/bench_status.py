@@ -25,16 +25,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import uvicorn
+from benchkit import demo_issuer
 from sqlalchemy import select
 
-from issuer import db
-from issuer.app import build_state, create_app
+from issuer.app import create_app
 from issuer.auth.service import authenticate
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
-from issuer.demo.load import create_demo_token, load_demo_register
-from issuer.keystore import service as keystore
-from issuer.registry import service as register
 from issuer.settings import IssuerSettings
 from issuer.status import publish
 from issuer.status import service as status
@@ -58,15 +55,7 @@ def run(scratch: str) -> None:
     settings = IssuerSettings(env="dev", key_kdf_cost=10, public_base_url=base, outbox_worker=False,
                               database_url=args.database
                               or f"sqlite:///{scratch}/bench.db")
-    state = build_state(settings)
-    db.migrate(state.engine)
-    now = datetime.now(UTC)
-    with state.sessions.begin() as session:
-        keystore.create_key(session, alg="ES256", now=now, kdf_cost=10,
-                            passphrase=settings.key_passphrase.get_secret_value())
-        load_demo_register(session, registry=state.registry, now=now)
-        token = create_demo_token(session, registry=state.registry, now=now)
-        registration_id = register.get_by_number(session, "hmc", "HMC/2016/0045217").id
+    state, token, registration_id = demo_issuer(settings)
 
     elapsed = _timed(lambda: _issue(state, token, registration_id, args.count))
     print(f"database: {state.engine.url.render_as_string(hide_password=True)}")
