@@ -29,6 +29,7 @@ from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
 from issuer.status.publish import StatusListPublisher
+from schemas import credential as vc
 from schemas.registry import Registry, default_registry
 from tests.live import fresh_database
 
@@ -127,6 +128,21 @@ def auth(token_factory: Callable[..., str]) -> dict[str, str]:
 
 
 _numbers = itertools.count(1)
+
+
+def reference_record() -> vc.PractitionerRecord:
+    """The shared reference registrant as the register's record of them."""
+    import json
+
+    data = json.loads(REFERENCE.read_text("utf-8"))
+    person, reg = data["professional"], data["registration"]
+    return vc.PractitionerRecord(
+        name=person["name"], name_hi=person["name_hi"], father_name=person["father_name"],
+        registration_number=reg["registration_number"],
+        registration_date=date.fromisoformat(reg["registration_date"]),
+        registration_type=reg["registration_type"],
+        qualifications=tuple(vc.Qualification(q["degree"], q["university"], q["year"])
+                             for q in reg["qualifications"]))
 
 
 def registrant_data(**overrides: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from keys.storage import generate_private_key
 from schemas import credential as vc
 from schemas import status_list as sl
 from schemas.registry import default_registry
-from tests.conftest import NOW, REFERENCE
+from tests.conftest import NOW, reference_record
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust import TrustStore
 
@@ -235,17 +235,9 @@ def make_credential(type_id: str = "registration", *, public_base: str = PUBLIC_
     """The reference registrant's certificate of ``type_id``; ``subject`` overrides claims;
     ``status`` is its ``credentialStatus`` (none by default)."""
     registry = default_registry()
-    data = json.loads(REFERENCE.read_text("utf-8"))
-    person, reg = data["professional"], data["registration"]
-    record = vc.PractitionerRecord(
-        name=person["name"], name_hi=person["name_hi"], father_name=person["father_name"],
-        registration_number=reg["registration_number"],
-        registration_date=date.fromisoformat(reg["registration_date"]),
-        registration_type=reg["registration_type"],
-        qualifications=tuple(vc.Qualification(q["degree"], q["university"], q["year"])
-                             for q in reg["qualifications"]))
     draft = vc.CredentialDraft(
-        registry.certificate_type(type_id), registry.council("hmc"), record, "HMC-RC-7K3M-Q9PX",
+        registry.certificate_type(type_id), registry.council("hmc"), reference_record(),
+        "HMC-RC-7K3M-Q9PX",
         valid_from or vc.start_of_day(VALID_FROM), valid_until or vc.end_of_day(VALID_UNTIL),
         extra=EXTRA[type_id])
     credential = vc.build_credential(draft, public_base=public_base, issued_at=issued_at,

@@ -27,9 +27,9 @@ from issuer.delivery.qr import QUIET_ZONE, qr_image, qr_version
 from schemas import credential as vc
 from schemas.errors import InvalidData
 from schemas.registry import Registry, default_registry
+from tests.conftest import REFERENCE, reference_record
 from tests.issuer.delivery.conftest import assert_valid_pdf
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "reference-registrant.json"
 QR_TEXT = "https://verify.pramaan.hr.gov.in/v#" + "".join(str(i * 7919 % 10) for i in range(1200))
 ISSUED_AT = datetime(2024, 11, 26, 20, 0, tzinfo=UTC)  # 27 November in India
 EXTRA = {
@@ -53,17 +53,10 @@ def renderer() -> CertificatePdfRenderer:
 
 def make_credential(registry: Registry, type_id: str = "registration") -> dict[str, Any]:
     ref = json.loads(REFERENCE.read_text("utf-8"))
-    person, reg = ref["professional"], ref["registration"]
-    record = vc.PractitionerRecord(
-        name=person["name"], name_hi=person["name_hi"], father_name=person["father_name"],
-        registration_number=reg["registration_number"],
-        registration_date=date.fromisoformat(reg["registration_date"]),
-        registration_type=reg["registration_type"],
-        qualifications=tuple(vc.Qualification(q["degree"], q["university"], q["year"])
-                             for q in reg["qualifications"]))
+    reg = ref["registration"]
     cert_type = registry.certificate_type(type_id)
     draft = vc.CredentialDraft(
-        cert_type, registry.council(ref["council"]["id"]), record,
+        cert_type, registry.council(ref["council"]["id"]), reference_record(),
         f"HMC-{cert_type.code}-7K3M-Q9PX",
         vc.start_of_day(date.fromisoformat(reg["valid_from"])),
         vc.end_of_day(date.fromisoformat(reg["valid_until"])), EXTRA[type_id])
