@@ -87,6 +87,9 @@ def suspend(session: Session, row: IssuedCredential, *, reason: str, actor: str,
     if reason not in SUSPENSION_REASONS:
         raise InvalidData(f"suspension reason {reason!r} is not one of "
                           f"{', '.join(SUSPENSION_REASONS)}", field="reason")
+    if until is not None and until.tzinfo is None:
+        raise InvalidData("until needs a time zone offset, e.g. 2026-12-31T23:59:59+05:30",
+                          field="until")
     if until is not None and until <= now:
         raise InvalidData("a suspension must end in the future (or give no end date)",
                           field="until")

@@ -27,7 +27,7 @@ from issuer.status.models import StatusList
 from keys.jwk import parse_jwks
 from keys.signing import parse_payload, verify_jws
 from schemas import status_list as sl
-from schemas.errors import InvalidTransition
+from schemas.errors import InvalidData, InvalidTransition
 from tests.conftest import NOW, PASSPHRASE
 
 BASE = "https://pramaan.hr.gov.in"
@@ -340,3 +340,18 @@ def test_status_list_json_is_compact(issue_one: Callable[..., IssuedCredential],
     assert len(encoded) < 200  # an almost empty list of 131,072 entries gzips to ~50 bytes
     assert len(sl.decode_list(encoded)) * 8 == 131_072
     assert json.dumps(_payload(token))  # plain JSON
+
+
+def test_a_suspension_end_needs_a_time_zone(
+        client: TestClient, auth: dict[str, str], issue_one: Callable[..., IssuedCredential],
+        session: Session) -> None:
+    row = issue_one()
+    naive = client.post(f"/credentials/{row.certificate_number}/suspend",
+                        json={"until": "2099-01-31T23:59:59"}, headers=auth)
+    assert naive.status_code == 422 and naive.json()["error"] == "data.invalid"
+    assert "time zone" in naive.json()["detail"]
+    with pytest.raises(InvalidData, match="time zone"):
+        status.suspend(session, row, reason="other", actor="test", now=NOW,
+                       until=datetime(2099, 1, 31))
+    session.refresh(row)
+    assert row.state == "active"
