@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from issuer import db
-from issuer.app import IssuerState, build_state
 from issuer.audit import service as audit
 from issuer.auth.service import Staff, authenticate, create_token
 from issuer.credentials import service as credentials
@@ -30,6 +29,7 @@ from issuer.keystore import service as keystore
 from issuer.registry import service as register
 from issuer.registry.inputs import RegistrantIn
 from issuer.settings import IssuerSettings
+from issuer.state import IssuerState, build_state
 from issuer.status import reissue
 from issuer.status import service as status
 from schemas import credential as vc

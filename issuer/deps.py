@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from issuer import db
-from issuer.app import IssuerState
 from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
 from issuer.auth.service import Staff, authenticate
+from issuer.state import IssuerState
 
 
 def get_state(request: Request) -> IssuerState:
@@ -39,8 +39,9 @@ def get_staff(session: SessionDep,
 StaffDep = Annotated[Staff, Depends(get_staff)]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def utc_now(state: StateDep) -> datetime:
+    """The app's clock (``create_app(settings, clock=…)``), never the wall clock directly."""
+    return state.clock()
 
 
 NowDep = Annotated[datetime, Depends(utc_now)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from issuer import db
-from issuer.app import IssuerState, build_state
 from issuer.demo.load import create_demo_token, load_demo_register
 from issuer.keystore import service as keystore
 from issuer.registry import service as register
 from issuer.settings import IssuerSettings
+from issuer.state import IssuerState, build_state
 
 REFERENCE_REGISTRATION = ("hmc", "HMC/2016/0045217")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer.app import IssuerState, create_app
+from issuer.app import create_app
 from issuer.auth.service import create_token
 from issuer.keystore import service as keystore
 from issuer.keystore.service import KeyRingCache
@@ -28,16 +28,17 @@ from issuer.registry import service as register
 from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
+from issuer.state import IssuerState
 from issuer.status.publish import StatusListPublisher
 from schemas import credential as vc
 from schemas.registry import Registry, default_registry
+from tests.clock import NOW, TestClock
 from tests.live import fresh_database
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REFERENCE = SHARED / "fixtures" / "reference-registrant.json"
+# The project's reference registrant (a copy of the design card's fixture, carried in the repo so
+# a clone anywhere is complete): deliberately long fields, for the size and layout targets.
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference-registrant.json"
 PASSPHRASE = "test-passphrase-not-secret"
-# Mid-2026: every demo and factory registration is current then.
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
 def make_settings(database_url: str = "sqlite://", **overrides: Any) -> IssuerSettings:
@@ -94,12 +95,19 @@ def signing_key(session: Session, settings: IssuerSettings) -> str:
 
 
 @pytest.fixture
+def clock() -> TestClock:
+    """The issuer's clock in tests: ``NOW``, moved only when a test says so."""
+    return TestClock(NOW)
+
+
+@pytest.fixture
 def state(settings: IssuerSettings, engine: Engine, sessions: sessionmaker[Session],
-          registry: Registry, signing_key: str) -> IssuerState:
+          registry: Registry, signing_key: str, clock: TestClock) -> IssuerState:
     return IssuerState(settings=settings, engine=engine, sessions=sessions, registry=registry,
                        keyring=KeyRingCache(PASSPHRASE),
                        publisher=StatusListPublisher(public_base=settings.public_base_url,
-                                                     ttl_seconds=settings.status_list_ttl_seconds))
+                                                     ttl_seconds=settings.status_list_ttl_seconds),
+                       clock=clock)
 
 
 @pytest.fixture
@@ -131,7 +139,7 @@ _numbers = itertools.count(1)
 
 
 def reference_record() -> vc.PractitionerRecord:
-    """The shared reference registrant as the register's record of them."""
+    """The reference registrant as the register's record of them."""
     import json
 
     data = json.loads(REFERENCE.read_text("utf-8"))
@@ -146,7 +154,7 @@ def reference_record() -> vc.PractitionerRecord:
 
 
 def registrant_data(**overrides: Any) -> dict[str, Any]:
-    """A valid registrant (the shared reference record), with a fresh registration number."""
+    """A valid registrant (the reference record), with a fresh registration number."""
     import json
 
     data = json.loads(REFERENCE.read_text("utf-8"))

@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import uvicorn
 from sqlalchemy import Engine, text
 
 from issuer import db
+from tests.clock import NOW, TestClock
 
 POSTGRES_URL = os.environ.get("PRAMAAN_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -78,14 +78,15 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
 def live_issuer(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[LiveIssuer]:
     """An issuer on a fresh database, served over real HTTP, with a signing key, a registrar
     token for the Haryana Medical Council and one registration. ``overrides`` are settings."""
-    from issuer.app import build_state, create_app
+    from issuer.app import create_app
+    from issuer.state import build_state
     from tests.conftest import make_settings
 
     port = free_port()
     with fresh_database(kind, tmp_path) as engine:
         settings = make_settings(engine.url.render_as_string(hide_password=False),
                                  **{"public_base_url": f"http://127.0.0.1:{port}"} | overrides)
-        state = build_state(settings, engine=engine)
+        state = build_state(settings, engine=engine, clock=TestClock(NOW))
         token, registration_id = seed_issuer(state)
         with serve(create_app(settings, state=state), port=port) as url:
             yield LiveIssuer(url, token, registration_id)
@@ -100,7 +101,7 @@ def seed_issuer(state: Any, **registrant: Any) -> tuple[str, int]:
     from issuer.registry.inputs import RegistrantIn
     from tests.conftest import PASSPHRASE, registrant_data
 
-    now = datetime.now(UTC)
+    now = state.clock()
     with state.sessions.begin() as session:
         keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now, kdf_cost=10)
         _row, token = create_token(session, name="registrar", role="registrar",

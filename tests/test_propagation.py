@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.clock import NOW
 from tests.live import live_issuer
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.verify import Verifier
@@ -35,7 +35,7 @@ def test_a_revocation_reaches_the_verifier_within_the_ttl(issuer: tuple[str, str
     verifier = Verifier.from_settings(VerifierSettings(trusted_issuers=[TrustedIssuer(
         issuer=base, jwks_uri=f"{base}/.well-known/jwks.json", name="Haryana (test)")]))
     try:
-        first = verifier.verify(credential, now=datetime.now(UTC))
+        first = verifier.verify(credential, now=NOW)
         assert first.verified, first.failures
         assert first.check("status").ok is True
 
@@ -44,7 +44,7 @@ def test_a_revocation_reaches_the_verifier_within_the_ttl(issuer: tuple[str, str
                               json={"reason": "disciplinary_action"}, headers=staff)
         assert response.status_code == 200, response.text
         while True:
-            result = verifier.verify(credential, now=datetime.now(UTC))
+            result = verifier.verify(credential, now=NOW)
             if not result.verified:
                 break
             assert time.monotonic() - revoked_at < TTL_SECONDS + 5, "never saw the revocation"

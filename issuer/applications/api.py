@@ -11,13 +11,13 @@ from fastapi import APIRouter, File, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from issuer.app import error_response
 from issuer.applicants import service as applicants
 from issuer.applications import documents as files
 from issuer.applications import reports, service
 from issuer.applications.models import Application, ApplicationDocument
 from issuer.credentials.api import certificate_response
 from issuer.deps import ApplicantDep, NowDep, SessionDep, StaffDep, StateDep
+from issuer.http import error_response
 from issuer.registry.models import Registration
 from schemas.errors import Unauthenticated
 

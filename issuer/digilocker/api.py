@@ -9,13 +9,12 @@ its machine code in ``X-Pramaan-Error``; which authentication part failed is nev
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from issuer.app import IssuerState
 from issuer.credentials.service import credential_of
 from issuer.delivery.service import certificate_pdf
 from issuer.deps import StateDep
@@ -29,6 +28,7 @@ from issuer.digilocker.xmlin import (
     response_root_for,
 )
 from issuer.registry.models import Registration
+from issuer.state import IssuerState
 from schemas.errors import InputTooLarge, InvalidRequest, MalformedDigiLockerRequest, NotFound
 
 log = logging.getLogger("pramaan.digilocker")
@@ -62,7 +62,7 @@ async def _handle(request: Request, state: StateDep, *, expected: str | None) ->
         root = RESPONSE_OF.get(expected or "", response_root_for(body))
         answer = await run_in_threadpool(_answer, state, body,
                                          request.headers.get("x-digilocker-hmac"), expected,
-                                         datetime.now(UTC))
+                                         state.clock())
         return Response(answer, media_type=XML)
     except InvalidRequest as err:
         log.info("DigiLocker request refused: %s (%s)", err.code, err.detail)

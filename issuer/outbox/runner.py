@@ -18,7 +18,7 @@ from issuer.outbox import service as outbox
 from issuer.outbox.worker import OutboxWorker
 
 if TYPE_CHECKING:
-    from issuer.app import IssuerState
+    from issuer.state import IssuerState
 
 
 def handlers(state: IssuerState, *, transport: MailTransport | None = None
@@ -58,7 +58,7 @@ async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
     table = handlers(state)
     worker = OutboxWorker(lambda now: outbox.process_due(state.sessions, table, now=now,
                                                          policy=policy(state)),
-                          poll_seconds=state.settings.outbox_poll_seconds)
+                          poll_seconds=state.settings.outbox_poll_seconds, clock=state.clock)
     worker.start()
     try:
         yield

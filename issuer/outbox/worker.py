@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from issuer.outbox.service import OutboxReport
 
@@ -13,11 +13,13 @@ log = logging.getLogger("pramaan.outbox")
 
 
 class OutboxWorker:
-    """Calls ``run_once(now)`` every ``poll_seconds`` until stopped; ``wake()`` runs it sooner."""
+    """Calls ``run_once(clock())`` every ``poll_seconds`` until stopped; ``wake()`` runs it
+    sooner. The clock is the service's, so a test that moves time moves the worker too."""
 
-    def __init__(self, run_once: Callable[[datetime], OutboxReport], *, poll_seconds: float
-                 ) -> None:
+    def __init__(self, run_once: Callable[[datetime], OutboxReport], *, poll_seconds: float,
+                 clock: Callable[[], datetime]) -> None:
         self._run_once = run_once
+        self._clock = clock
         self._poll = poll_seconds
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -41,7 +43,7 @@ class OutboxWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                report = self._run_once(datetime.now(UTC))
+                report = self._run_once(self._clock())
                 if report.processed:
                     log.info("outbox: %s", report)
             except Exception:  # the database may be briefly away; keep the loop alive

@@ -15,12 +15,12 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from issuer.app import IssuerState
 from issuer.auth.service import Staff
 from issuer.credentials import service as credentials
 from issuer.credentials.api import CertificateOut
 from issuer.credentials.models import IssuedCredential
 from issuer.deps import NowDep, SessionDep, StaffDep, StateDep
+from issuer.state import IssuerState
 from issuer.status import publish, reissue
 from issuer.status import service as status
 from schemas import status_list as sl

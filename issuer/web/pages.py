@@ -19,7 +19,6 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from issuer.app import IssuerState
 from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
 from issuer.applications import documents as files
@@ -28,6 +27,7 @@ from issuer.applications.api import document_response, registry_record
 from issuer.auth.service import Staff, authenticate
 from issuer.credentials.api import certificate_response
 from issuer.deps import NowDep, SessionDep, StateDep
+from issuer.state import IssuerState
 from issuer.web.i18n import LANGUAGES, translator
 from schemas.errors import Forbidden, InvalidData, PramaanError, Unauthenticated
 

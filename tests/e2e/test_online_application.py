@@ -8,13 +8,14 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from issuer.app import build_state, create_app
+from issuer.app import create_app
+from issuer.state import build_state
+from tests.clock import NOW, TestClock
 from tests.conftest import make_settings
 from tests.issuer.applications.conftest import PDF
 from tests.issuer.mail.conftest import SmtpServer
@@ -48,7 +49,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
                 engine.url.render_as_string(hide_password=False), public_base_url=base,
                 smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
                 outbox_worker=True, outbox_poll_seconds=0.2, data_dir=tmp_path / "data")
-            state = build_state(settings, engine=engine)
+            state = build_state(settings, engine=engine, clock=TestClock(NOW))
             token, _registration_id = seed_issuer(
                 state, professional={"email": EMAIL, "digilocker_id": None})
             with serve(create_app(settings, state=state), port=port):
@@ -127,7 +128,7 @@ def test_apply_approve_mail_and_verify(live: Live, tmp_path: Path) -> None:
                 issuer=live.base, jwks_uri=f"{live.base}/.well-known/jwks.json",
                 name="Haryana (test)")]))
             try:
-                result = verifier.verify(token, now=datetime.now(UTC))
+                result = verifier.verify(token, now=NOW)
             finally:
                 verifier.close()
             assert result.verified, result.failures

@@ -24,10 +24,11 @@ import zxingcpp
 from PIL import Image, ImageFilter
 from playwright.sync_api import Browser, Page, Request, ViewportSize, sync_playwright
 
-from issuer.app import build_state
 from issuer.app import create_app as create_issuer
 from issuer.delivery.qr import qr_image
+from issuer.state import build_state
 from schemas.qr_payload import encode_qr_text
+from tests.clock import NOW, TestClock
 from tests.conftest import make_settings
 from tests.live import free_port, fresh_database, seed_issuer, serve
 from tests.photos import Conditions, photograph, render_page
@@ -71,12 +72,13 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
         settings = make_settings(engine.url.render_as_string(hide_password=False),
                                  public_base_url=issuer, verify_page_url=f"{verifier}/v",
                                  status_list_ttl_seconds=TTL_SECONDS)
-        state = build_state(settings, engine=engine)
+        state = build_state(settings, engine=engine, clock=TestClock(NOW))
         token, registration_id = seed_issuer(state)
         trusted = TrustedIssuer(issuer=issuer, jwks_uri=f"{issuer}/.well-known/jwks.json",
                                 name="Haryana (test)")
         verifier_app = create_verifier(VerifierSettings(trusted_issuers=[trusted],
-                                                        page_url=f"{verifier}/v"))
+                                                        page_url=f"{verifier}/v"),
+                                       clock=TestClock(NOW))
         services = Services(issuer, verifier, {"Authorization": f"Bearer {token}"},
                             registration_id)
 

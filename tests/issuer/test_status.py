@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from issuer.app import IssuerState
 from issuer.audit import service as audit
 from issuer.auth.service import authenticate
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.keystore import service as keystore
 from issuer.registry.models import Registration
+from issuer.state import IssuerState
 from issuer.status import reissue
 from issuer.status import service as status
 from issuer.status.allocation import permute
@@ -191,7 +191,7 @@ def test_a_suspension_with_an_end_date_lifts_itself(
         client: TestClient, auth: dict[str, str], issue_one: Callable[..., IssuedCredential],
         session: Session, state: IssuerState) -> None:
     row = issue_one()
-    until = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)  # the API's clock
+    until = state.clock().replace(microsecond=0) + timedelta(hours=1)  # the API's clock
     response = client.post(f"/credentials/{row.certificate_number}/suspend",
                            json={"until": until.isoformat()}, headers=auth)
     assert response.json()["until"] == until.isoformat(), response.text

@@ -8,10 +8,10 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from issuer.app import IssuerState
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.outbox import service as outbox
+from issuer.state import IssuerState
 from tests.issuer.applications.conftest import PDF, Person, gsc
 
 Staff = Callable[..., dict[str, str]]

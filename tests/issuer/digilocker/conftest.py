@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from issuer.app import IssuerState, create_app
+from issuer.app import create_app
 from issuer.auth.service import authenticate
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
+from issuer.state import IssuerState
 from tests.conftest import NOW, make_settings
 from tests.live import serve
 

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from issuer.app import IssuerState
 from issuer.credentials.models import IssuedCredential
 from issuer.digilocker.push import FIELDS, push_hmac
 from issuer.mail.transport import MaildirTransport
@@ -21,6 +20,7 @@ from issuer.outbox import service as outbox
 from issuer.outbox.runner import run_once
 from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
+from issuer.state import IssuerState
 from issuer.status import service as status
 from scripts import digilocker_sim as sim
 from tests.conftest import NOW, make_settings

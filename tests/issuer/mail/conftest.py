@@ -13,11 +13,11 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy.orm import Session
 
-from issuer.app import IssuerState
 from issuer.auth.service import authenticate
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.registry.models import Registration
+from issuer.state import IssuerState
 from tests.conftest import NOW
 from tests.live import free_port
 

@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from issuer.app import IssuerState
 from issuer.credentials.models import IssuedCredential
 from issuer.mail.links import read_link
 from issuer.mail.transport import MaildirTransport, SmtpTransport, transport_for
 from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMessage
 from issuer.outbox.runner import run_once
+from issuer.state import IssuerState
 from tests.conftest import NOW, make_settings
 from tests.issuer.mail.conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer
 
