@@ -16,7 +16,8 @@ from issuer.audit import service as audit_service
 from issuer.credentials.models import IssuedCredential
 from issuer.keystore import service as keystore
 from issuer.registry.models import Registration
-from tests.conftest import NOW, PASSPHRASE, registrant_data
+from tests.clock import NOW
+from tests.conftest import PASSPHRASE, registrant_data
 
 VCALM_CREDENTIAL = {
     "@context": ["https://www.w3.org/ns/credentials/v2"],

@@ -20,7 +20,8 @@ from keys.signing import parse_payload, verify_jws
 from schemas import credential as vc
 from schemas.errors import Conflict, Forbidden, InvalidData, InvalidTransition
 from schemas.registry import Registry
-from tests.conftest import NOW, PASSPHRASE
+from tests.clock import NOW
+from tests.conftest import PASSPHRASE
 
 EXTRA = {"registration": {},
          "good-standing": {"addressee": "General Medical Council, United Kingdom",

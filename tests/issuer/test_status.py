@@ -28,7 +28,8 @@ from keys.jwk import parse_jwks
 from keys.signing import parse_payload, verify_jws
 from schemas import status_list as sl
 from schemas.errors import InvalidData, InvalidTransition
-from tests.conftest import NOW, PASSPHRASE
+from tests.clock import NOW
+from tests.conftest import PASSPHRASE
 
 BASE = "https://pramaan.hr.gov.in"
 

@@ -23,7 +23,7 @@ from schemas.credential import CONTEXT_V2
 from schemas.errors import InputTooLarge
 from schemas.qr_payload import encode_qr_text
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import ALGORITHMS, JwksServer, SetClock, make_credential, sign
 from verifier import api
 from verifier.api import BodyLimit, JsonVerifyFastPath, Message, RequestRoute, Scope, create_app

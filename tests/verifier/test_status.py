@@ -20,7 +20,7 @@ from keys.jwk import KeyWindow
 from keys.signing import SigningKey
 from schemas import status_list as sl
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import ALGORITHMS, FakeClock, JwksServer, make_credential, sign
 from verifier import vcalm
 from verifier.settings import TrustedIssuer

@@ -12,7 +12,7 @@ import pytest
 
 from keys.signing import SigningKey
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import (
     ALGORITHMS,
     FakeClock,

@@ -35,7 +35,7 @@ from schemas.errors import (
     WrongMediaType,
 )
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import (
     ALGORITHMS,
     EXTRA,

@@ -23,7 +23,8 @@ from issuer.settings import IssuerSettings
 from issuer.state import IssuerState
 from issuer.status import service as status
 from scripts import digilocker_sim as sim
-from tests.conftest import NOW, make_settings
+from tests.clock import NOW
+from tests.conftest import make_settings
 from tests.issuer.digilocker.conftest import API_KEY, DL_ID, ISSUER_ID
 from tests.live import free_port, serve
 

@@ -18,7 +18,7 @@ from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.registry.models import Registration
 from issuer.state import IssuerState
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.live import free_port
 
 SMTP_USER, SMTP_PASSWORD = "pramaan", "smtp-password-not-secret"
