@@ -1,9 +1,11 @@
-"""The error catalogue: one class per code, codes named only in ``schemas/errors.py``."""
+"""The error catalogue: one class per code, codes named only in ``schemas/errors.py``, every code in
+``docs/errors.md``."""
 
 from __future__ import annotations
 
 import ast
 import inspect
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from schemas.errors import NotFound, PramaanError
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("issuer", "verifier", "keys", "schemas")
 CATALOGUE = ROOT / "schemas" / "errors.py"
+DOCS = ROOT / "docs" / "errors.md"
 
 CLASSES = [cls for _, cls in inspect.getmembers(errors, inspect.isclass)
            if issubclass(cls, PramaanError) and cls.__module__ == errors.__name__]
@@ -111,3 +114,14 @@ def test_the_literal_check_finds_what_it_is_for() -> None:
         "issuer/probe.py:1: 'thing.taken'", "issuer/probe.py:2: 'e.e'",
         "issuer/probe.py:4: 'a.b'", "issuer/probe.py:5: 'credential.revoked'"]
 
+
+def _documented() -> dict[str, tuple[str, str]]:
+    """``docs/errors.md``'s table: code -> (HTTP status, class)."""
+    rows = re.findall(r"^\| `([^`]+)` \| (\d{3}) \| `(\w+)` \|", DOCS.read_text(), re.MULTILINE)
+    assert len(rows) == len({code for code, _, _ in rows}), "a code is listed twice"
+    return {code: (status, name) for code, status, name in rows}
+
+
+def test_every_code_is_documented_with_its_status_and_class() -> None:
+    assert _documented() == {code: (str(cls.http_status), cls.__name__)
+                             for code, cls in CODES.items()}
