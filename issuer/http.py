@@ -6,21 +6,24 @@ A leaf module, so routes can answer an error themselves without importing the ap
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from schemas.errors import ConfigurationError, InputTooLarge, PramaanError
+from schemas.errors import ConfigurationError, InputTooLarge, LengthRequired, PramaanError
 
 log = logging.getLogger("pramaan.issuer")
 
 
-def error_response(err: PramaanError) -> JSONResponse:
+def error_response(err: PramaanError, **extra: Any) -> JSONResponse:
+    """``err`` in the one error body (``docs/errors.md``); ``extra`` adds documented keys (the
+    ``problems`` of a request validation error)."""
     if isinstance(err, ConfigurationError):
         log.error("configuration error: %s", err.detail)
         return JSONResponse({"error": err.code, "detail": "the service is misconfigured; "
-                             "the operator has been told"}, status_code=500)
-    return JSONResponse(err.to_dict(), status_code=err.http_status)
+                             "the operator has been told", "hint": None}, status_code=500)
+    return JSONResponse(err.to_dict() | extra, status_code=err.http_status)
 
 
 
@@ -50,9 +53,8 @@ class BodyCap:
         if scope["method"] == "POST" and scope["path"].endswith("/documents"):
             cap = self.uploads + 16 * 1024
             if length is None:
-                await error_response(InputTooLarge(
-                    "a document upload must declare its Content-Length",
-                    code="request.length_required"))(scope, receive, send)
+                await error_response(LengthRequired(
+                    "a document upload must declare its Content-Length"))(scope, receive, send)
                 return
         if length is not None and (not length.isdigit() or int(length) > cap):
             await error_response(too_large(cap))(scope, receive, send)

@@ -31,6 +31,8 @@ from schemas.errors import (
     ConfigurationError,
     InputTooLarge,
     InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
     PramaanError,
     RateLimited,
 )
@@ -209,8 +211,7 @@ def error_response(err: PramaanError) -> JSONResponse:
     return JSONResponse(err.to_dict(), status_code=err.http_status)
 
 
-_CODE_OF_STATUS = {404: "not_found", 405: "request.method_not_allowed",
-                   413: InputTooLarge.code}
+_CODE_OF_STATUS = {404: NotFound.code, 405: MethodNotAllowed.code, 413: InputTooLarge.code}
 
 
 def _install_error_handlers(app: FastAPI) -> None:

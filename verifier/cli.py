@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from schemas.errors import PramaanError, UnreadableInput
+from schemas.errors import PramaanError, StatusUnknown, UnreadableInput
 from verifier import bundle, inputs
 from verifier import report as batch
 from verifier.settings import TrustedIssuer, VerifierSettings
@@ -182,7 +182,7 @@ def _verdict(result: VerificationResult) -> str:
     if status is not None and status.source == "bundle" and status.as_of is not None:
         lines.append(f"  status data: offline bundle, as of {status.as_of.isoformat()} "
                      f"({describe_age(status.age_seconds or 0)} old)")
-    elif status is not None and status.code == "status.unknown":
+    elif status is not None and status.code == StatusUnknown.code:
         lines.append("  status data: none (offline without a trust bundle)")
     return "\n".join(lines)
 

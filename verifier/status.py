@@ -31,7 +31,14 @@ import httpx
 from keys.signing import parse_payload, verify_jws
 from schemas import credential as vc
 from schemas import status_list as sl
-from schemas.errors import CredentialRejected, UpstreamUnavailable
+from schemas.errors import (
+    CredentialRejected,
+    Revoked,
+    StatusStale,
+    StatusUnknown,
+    Suspended,
+    UpstreamUnavailable,
+)
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust import RETRY_HINT, Clock, TrustStore, guard_fetch
 
@@ -39,10 +46,10 @@ MAX_LIST_BYTES = 2 * 1024 * 1024
 """A list token is at most this long: a 1 Mi-entry list of random bits, base64url, fits."""
 MAX_DETAILS_BYTES = 16 * 1024
 NO_STATUS = "status.none"
-STATUS_UNKNOWN = "status.unknown"
-STATUS_STALE = "status.stale"
-REVOKED_CODE = "credential.revoked"
-SUSPENDED_CODE = "credential.suspended"
+STATUS_UNKNOWN = StatusUnknown.code
+STATUS_STALE = StatusStale.code
+REVOKED_CODE = Revoked.code
+SUSPENDED_CODE = Suspended.code
 LIST_MEDIA_TYPES = "application/vc+jwt, application/vc"
 CLOCK_SKEW = timedelta(minutes=5)
 """A list signed on request can carry a ``validFrom`` a moment after the verifier read its clock,

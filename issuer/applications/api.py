@@ -19,7 +19,7 @@ from issuer.credentials.api import certificate_response
 from issuer.deps import ApplicantDep, NowDep, SessionDep, StaffDep, StateDep
 from issuer.http import error_response
 from issuer.registry.models import Registration
-from schemas.errors import Unauthenticated
+from schemas.errors import SignInCodeInvalid
 
 router = APIRouter(tags=["applications"])
 
@@ -213,8 +213,8 @@ def verify_code(body: CodeIn, session: SessionDep, state: StateDep, now: NowDep
     signed = applicants.verify_code(session, email=body.email, code=body.code,
                                     policy=state.sign_in_policy, now=now)
     if signed is None:  # answered, not raised: the counted attempt must be committed
-        return error_response(Unauthenticated(
-            "the code is wrong, used or expired", code="auth.code_invalid",
+        return error_response(SignInCodeInvalid(
+            "the code is wrong, used or expired",
             hint="ask for a new code if this one has expired"))
     return SessionOut(token=signed.token, expires_at=signed.expires_at)
 

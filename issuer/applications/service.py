@@ -35,7 +35,15 @@ from issuer.registry.models import Registration
 from issuer.status import reissue
 from issuer.status import service as status
 from schemas import credential as vc
-from schemas.errors import Conflict, InvalidData, InvalidTransition, NotFound
+from schemas.errors import (
+    DuplicateApplication,
+    InvalidApplicationTransition,
+    InvalidData,
+    NotFound,
+    RegistrationNotCurrent,
+    RegistrationNotPermanent,
+    TooManyDocuments,
+)
 from schemas.registry import Registry
 
 SUBMITTED, QUERIED, ANSWERED = "submitted", "queried", "answered"
@@ -82,9 +90,8 @@ def submit(session: Session, applicant: Applicant, request: ApplicationIn, *, re
     if session.scalar(select(Application.id).where(
             Application.registration_id == registration.id, Application.kind == request.kind,
             Application.state.in_(OPEN))) is not None:
-        raise Conflict(f"you already have an open {request.kind} application for this "
-                       "registration", hint="follow that one, or wait for its decision",
-                       code="application.duplicate")
+        raise DuplicateApplication(f"you already have an open {request.kind} application for this "
+                                   "registration", hint="follow that one, or wait for its decision")
     application = Application(
         registration_id=registration.id, council_id=registration.council_id, kind=request.kind,
         certificate_type=cert_type, details=details, state=SUBMITTED, submitted_at=now,
@@ -116,12 +123,10 @@ def add_document(session: Session, application: Application, *, data: bytes,
                  now: datetime) -> ApplicationDocument:
     """Attach a checked file. Only while the application is open."""
     if application.state not in OPEN:
-        raise InvalidTransition(f"application {application.id} is {application.state}; "
-                                "documents can be added only while it is open",
-                                code="application.invalid_transition")
+        raise InvalidApplicationTransition(f"application {application.id} is {application.state}; "
+                                           "documents can be added only while it is open")
     if len(documents(session, application)) >= max_documents:
-        raise Conflict(f"an application may have at most {max_documents} documents",
-                       code="application.too_many_documents")
+        raise TooManyDocuments(f"an application may have at most {max_documents} documents")
     stored = files.store(folder, data, filename=filename)
     files.discard_on_rollback(session, folder / stored.stored_name)
     row = ApplicationDocument(application_id=application.id, label=stored.label,
@@ -289,14 +294,12 @@ def _check_registration(registration: Registration, kind: str, registry: Registr
     registry.council(registration.council_id)
     today = now.astimezone(vc.INDIA).date()
     if not registration.valid_from <= today <= registration.valid_until:
-        raise InvalidTransition(
+        raise RegistrationNotCurrent(
             f"registration {registration.registration_number} is not current "
             f"({registration.valid_from} to {registration.valid_until})",
-            hint="a lapsed registration is restored at the council, not online",
-            code="registration.not_current")
+            hint="a lapsed registration is restored at the council, not online")
     if kind == "noc" and registration.registration_type != "permanent":
-        raise InvalidTransition("a No-Objection Certificate needs a permanent registration",
-                                code="registration.not_permanent")
+        raise RegistrationNotPermanent("a No-Objection Certificate needs a permanent registration")
 
 
 def _move(session: Session, application: Application, *, allowed_from: tuple[str, ...],
@@ -310,10 +313,9 @@ def _move(session: Session, application: Application, *, allowed_from: tuple[str
                                   Application.state.in_(allowed_from)).values(**values))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(application)
-        raise InvalidTransition(
+        raise InvalidApplicationTransition(
             f"application {application.id} is {application.state}; it cannot be {action} now",
-            hint=f"this is possible only from: {', '.join(allowed_from)}",
-            code="application.invalid_transition")
+            hint=f"this is possible only from: {', '.join(allowed_from)}")
     session.refresh(application)
     _log(session, application, actor, action, now=now, message=message)
 

@@ -29,7 +29,7 @@ from issuer.credentials.api import certificate_response
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.state import IssuerState
 from issuer.web.i18n import LANGUAGES, translator
-from schemas.errors import Forbidden, InvalidData, PramaanError, Unauthenticated
+from schemas.errors import CsrfRejected, InvalidData, PramaanError, Unauthenticated
 
 router = APIRouter(include_in_schema=False)
 APPLICANT_COOKIE, STAFF_COOKIE, LANG_COOKIE = "pramaan_applicant", "pramaan_staff", "lang"
@@ -74,8 +74,8 @@ def csrf_token(state: IssuerState, session_token: str) -> str:
 
 def _check_csrf(state: IssuerState, session_token: str, given: str) -> None:
     if not hmac.compare_digest(csrf_token(state, session_token), given or ""):
-        raise Forbidden("the form is stale or came from another site", code="auth.csrf",
-                        hint="reload the page and submit again")
+        raise CsrfRejected("the form is stale or came from another site",
+                           hint="reload the page and submit again")
 
 
 def _set_cookie(response: Response, state: IssuerState, name: str, value: str,

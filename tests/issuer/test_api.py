@@ -73,7 +73,7 @@ def test_invalid_registration_gets_machine_readable_problems(client: TestClient,
     data = registrant_data(registration={"valid_until": "2000-01-01"})
     data["professional"]["email"] = "not-an-email"
     response = client.post("/registrations", json=data, headers=auth)
-    assert response.status_code == 422
+    assert (response.status_code, response.json()["error"]) == (400, "request.invalid")
     fields = {p["field"] for p in response.json()["problems"]}
     assert {"professional/email", "registration"} <= fields
 

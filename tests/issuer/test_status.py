@@ -27,7 +27,7 @@ from issuer.status.models import StatusList
 from keys.jwk import parse_jwks
 from keys.signing import parse_payload, verify_jws
 from schemas import status_list as sl
-from schemas.errors import InvalidData, InvalidTransition
+from schemas.errors import ExpiredNotReissued, InvalidData, InvalidTransition
 from tests.clock import NOW
 from tests.conftest import PASSPHRASE
 
@@ -121,7 +121,7 @@ def test_revoke_suspend_reinstate_and_the_invalid_transitions(
         refused = client.post(f"{url}/{action}", json=body, headers=auth)
         assert refused.status_code == 409, action
     unknown = client.post(f"{url}/revoke", json={"reason": "bored"}, headers=auth)
-    assert unknown.status_code == 422
+    assert (unknown.status_code, unknown.json()["error"]) == (400, "request.invalid")
     actions = [(e.action, e.details.get("reason"), e.actor) for e in
                reversed(audit.list_events(session, subject=f"credential:{number}"))]
     assert [a for a, _, _ in actions] == ["credential.issued", "credential.suspended",
@@ -265,6 +265,18 @@ def test_a_crash_between_reissue_and_revocation_keeps_the_old_certificate(
     assert old.state == "active"
     assert session.scalar(select(func.count()).select_from(IssuedCredential)) == count
 
+
+
+def test_an_expired_certificate_is_not_reissued(
+        issue_one: Callable[..., IssuedCredential], session: Session, state: IssuerState,
+        token_factory: Callable[..., str]) -> None:
+    old = issue_one()
+    after = datetime.fromisoformat(_payload(old.token)["validUntil"]) + timedelta(days=1)
+    staff = authenticate(session, f"Bearer {token_factory()}")
+    with pytest.raises(ExpiredNotReissued, match="has expired") as refused:
+        reissue.reissue(session, old, staff=staff, context=state.issue_context(session),
+                        now=after)
+    assert (refused.value.code, refused.value.http_status) == ("reissue.expired", 409)
 
 def test_compromise_then_reissue_resigns_everything_still_valid_once(
         client: TestClient, issue_one: Callable[..., IssuedCredential], session: Session,
