@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, MutableMapping
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +34,7 @@ from schemas.errors import (
     PramaanError,
     RateLimited,
 )
+from schemas.http import ASGIApp, BodyLimit, Receive, Scope, Send, read_body, too_large
 from verifier import inputs, vcalm, web
 from verifier.ratelimit import RateLimiter
 from verifier.settings import VerifierSettings
@@ -42,13 +43,8 @@ from verifier.verify import VerificationResult, Verifier
 
 log = logging.getLogger("pramaan.verifier")
 MAX_JSON_BYTES = 64 * 1024
+JSON_HINT = "upload files as multipart field 'file'"
 MULTIPART_OVERHEAD = 64 * 1024
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def wall_clock() -> datetime:
@@ -188,8 +184,7 @@ async def _json_body(request: Request) -> Any:
 
 def parse_json_body(raw: bytes) -> Any:
     if len(raw) > MAX_JSON_BYTES:
-        raise InputTooLarge(f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
-                            hint="upload files as multipart field 'file'")
+        raise too_large(MAX_JSON_BYTES, "JSON bodies", hint=JSON_HINT)
     try:
         return json.loads(raw)
     except ValueError as err:
@@ -250,7 +245,8 @@ class JsonVerifyFastPath:
         try:
             client = scope.get("client")
             self.state.limiter.take(client[0] if client else "unknown")
-            raw = await read_body(receive, limit=MAX_JSON_BYTES)
+            raw = await read_body(receive, limit=MAX_JSON_BYTES, what="JSON bodies",
+                                  hint=JSON_HINT)
             token = inputs.token_from_json(parse_json_body(raw))
             result = await run_verification(self.state.verifier, token, now=self.state.clock())
             response: Response = json_response(result.to_dict())
@@ -264,60 +260,6 @@ class JsonVerifyFastPath:
             return False
         content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
         return not content_type or b"json" in content_type.lower()
-
-
-async def read_body(receive: Receive, *, limit: int) -> bytes:
-    """The whole request body, refusing (413) as soon as it passes ``limit`` bytes."""
-    body = bytearray()
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if len(body) > limit:
-            raise InputTooLarge(f"JSON bodies are limited to {limit} bytes",
-                                hint="upload files as multipart field 'file'")
-        if not message.get("more_body", False):
-            return bytes(body)
-
-
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed (chunked).
-
-    A Content-Length within the limit is the body's length (the server frames the request by it),
-    so only a body without one, or sent chunked (which overrides it), is counted as it arrives.
-    """
-
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await error_response(self.too_large())(scope, receive, send)
-            return
-        if length is None or b"transfer-encoding" in headers:
-            receive = self.counting(receive)
-        await self.app(scope, receive, send)
-
-    def counting(self, receive: Receive) -> Receive:
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise self.too_large()  # the PramaanError handler answers 413
-            return message
-
-        return counting_receive
-
-    def too_large(self) -> InputTooLarge:
-        return InputTooLarge(f"request bodies are limited to {self.limit} bytes")
 
 
 def app_from_env() -> FastAPI:

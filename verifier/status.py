@@ -32,6 +32,7 @@ from keys.signing import parse_payload, verify_jws
 from schemas import credential as vc
 from schemas import status_list as sl
 from schemas.errors import CredentialRejected, UpstreamUnavailable
+from schemas.http import join_capped
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust import RETRY_HINT, Clock, TrustStore, guard_fetch
 
@@ -425,13 +426,8 @@ def read_capped(http: httpx.Client, url: str, *, max_bytes: int, accept: str, wh
             if response.headers.get("content-encoding", "identity") != "identity":
                 raise sl.StatusRetrievalError(f"{what} at {url} came with a content-encoding; "
                                               "this verifier accepts identity only")
-            body = bytearray()
-            for chunk in response.iter_raw():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise sl.StatusRetrievalError(f"{what} at {url} is larger than {max_bytes} "
-                                                  "bytes")
-            return bytes(body)
+            return join_capped(response.iter_raw(), limit=max_bytes, error=lambda: (
+                sl.StatusRetrievalError(f"{what} at {url} is larger than {max_bytes} bytes")))
     except httpx.HTTPError as err:
         raise sl.StatusRetrievalError(f"{what} at {url} cannot be reached "
                                       f"({type(err).__name__})", hint=RETRY_HINT) from err

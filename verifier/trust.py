@@ -27,6 +27,7 @@ import httpx
 
 from keys.jwk import VerificationKey, parse_jwks
 from schemas.errors import UnknownKey, UntrustedIssuer, UpstreamUnavailable
+from schemas.http import join_capped
 from verifier.settings import TrustedIssuer, VerifierSettings
 
 MAX_JWKS_BYTES = 256 * 1024
@@ -166,13 +167,8 @@ def _read_http(uri: str, http: httpx.Client) -> bytes:
                 # httpx would inflate it chunk by chunk before the size cap could count it
                 raise UpstreamUnavailable(f"the JWKS at {uri} came compressed although "
                                           "identity was asked for")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_JWKS_BYTES:
-                    raise UpstreamUnavailable(f"the JWKS at {uri} is larger than "
-                                              f"{MAX_JWKS_BYTES} bytes")
-            return bytes(body)
+            return join_capped(response.iter_bytes(), limit=MAX_JWKS_BYTES, error=lambda: (
+                UpstreamUnavailable(f"the JWKS at {uri} is larger than {MAX_JWKS_BYTES} bytes")))
     except httpx.HTTPError as err:
         raise UpstreamUnavailable(f"the issuer's JWKS at {uri} cannot be reached "
                                   f"({type(err).__name__})",

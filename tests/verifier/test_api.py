@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import zlib
@@ -20,13 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from issuer.delivery.qr import qr_image
 from keys.signing import SigningKey
 from schemas.credential import CONTEXT_V2
-from schemas.errors import InputTooLarge
 from schemas.qr_payload import encode_qr_text
 from schemas.registry import Registry
 from tests.conftest import NOW
 from tests.verifier.conftest import ALGORITHMS, JwksServer, SetClock, make_credential, sign
 from verifier import api
-from verifier.api import BodyLimit, JsonVerifyFastPath, Message, RequestRoute, Scope, create_app
+from verifier.api import JsonVerifyFastPath, RequestRoute, create_app
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustStore
 from verifier.verify import Verifier
@@ -250,45 +248,6 @@ class TestUnusableInput:
 
     def test_unknown_route(self, client: TestClient) -> None:
         assert_error(client.get("/nowhere"), 404, "not_found")
-
-
-def run_body_limit(headers: list[tuple[bytes, bytes]], chunks: list[bytes], *, limit: int
-                   ) -> tuple[bytes, Callable[[], Any], Callable[[], Any]]:
-    """``chunks`` through ``BodyLimit``: what the app behind it read, and the receive it got."""
-    messages = iter([{"type": "http.request", "body": c, "more_body": True} for c in chunks]
-                    + [{"type": "http.request", "body": b"", "more_body": False}])
-    body = bytearray()
-    seen: list[Callable[[], Any]] = []
-
-    async def receive() -> Message:
-        return next(messages)
-
-    async def app(_scope: Scope, receive: Callable[[], Any], _send: Any) -> None:
-        seen.append(receive)
-        while (message := await receive())["more_body"]:
-            body.extend(message["body"])
-
-    async def send(_message: Message) -> None:
-        pass
-
-    scope = {"type": "http", "method": "POST", "path": "/verify", "headers": headers}
-    asyncio.run(BodyLimit(app, limit=limit)(scope, receive, send))
-    return bytes(body), seen[0], receive
-
-
-class TestBodyLimit:
-    def test_a_declared_length_within_the_limit_is_not_recounted(self) -> None:
-        body, seen, receive = run_body_limit([(b"content-length", b"8")], [b"x" * 8], limit=8)
-        assert body == b"x" * 8 and seen is receive
-
-    def test_chunked_is_counted_whatever_content_length_says(self) -> None:
-        headers = [(b"content-length", b"8"), (b"transfer-encoding", b"chunked")]
-        with pytest.raises(InputTooLarge):
-            run_body_limit(headers, [b"x" * 8, b"x"], limit=8)
-
-    def test_no_declared_length_is_counted(self) -> None:
-        with pytest.raises(InputTooLarge):
-            run_body_limit([], [b"x" * 8, b"x"], limit=8)
 
 
 class TestInline:
