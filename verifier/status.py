@@ -19,7 +19,6 @@ established (a list error, or no way to fetch lists) always makes the credential
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from schemas import credential as vc
 from schemas import status_list as sl
 from schemas.errors import CredentialRejected, UpstreamUnavailable
 from schemas.http import join_capped
+from verifier.cache import TTLCache
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust import RETRY_HINT, Clock, TrustStore, guard_fetch
 
@@ -106,13 +106,6 @@ class StatusList:
     issued_at: datetime | None
 
 
-@dataclass(frozen=True)
-class _Cached:
-    value: StatusList | StatusDetails | None
-    expires: float
-    failure: sl.StatusError | None = None
-
-
 class StatusLists:
     """Fetches, verifies and caches status lists; safe to share between request threads."""
 
@@ -129,14 +122,11 @@ class StatusLists:
         self.default_ttl = default_ttl
         self.max_lists = max_lists
         self.retry_seconds = retry_seconds
-        self._now = now
         self._wall = wall_clock
         self._http = httpx.Client(timeout=timeout, follow_redirects=False,
                                   headers={"Accept-Encoding": "identity"})
-        self._lists: dict[str, _Cached] = {}
-        self._details: dict[str, _Cached] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._lists: TTLCache[StatusList] = TTLCache(clock=now, max_entries=max_lists)
+        self._details: TTLCache[StatusDetails] = TTLCache(clock=now, max_entries=max_lists)
 
     @classmethod
     def from_settings(cls, settings: VerifierSettings, trust: TrustStore, *,
@@ -156,16 +146,13 @@ class StatusLists:
             raise sl.StatusVerificationError(
                 f"the status list {url} is not on {trusted.origin}, where {trusted.name} "
                 "publishes; this verifier fetches lists only from the trusted issuer's origin")
-        cached = self._fresh(self._lists, url, now)
-        if cached is None:
+        status_list = self._cached(url, now)
+        if status_list is None:
             guard_fetch(url)
-            with self._lock_for(url):
-                cached = self._fresh(self._lists, url, now) or self._load(url, trusted, now)
-        if cached.failure is not None:
-            raise type(cached.failure)(cached.failure.detail, hint=cached.failure.hint)
-        assert isinstance(cached.value, StatusList)
-        self._check_current(cached.value, now)
-        return cached.value
+            with self._lists.lock(url):
+                status_list = self._cached(url, now) or self._load(url, trusted)
+        self._check_current(status_list, now)
+        return status_list
 
     def details(self, credential_id: object, *, trusted: TrustedIssuer, now: datetime
                 ) -> StatusDetails | None:
@@ -173,20 +160,18 @@ class StatusLists:
         if not isinstance(credential_id, str) or not trusted.covers_status_list(credential_id):
             return None
         url = credential_id.rstrip("/") + "/status"
-        cached = self._fresh(self._details, url, now)
-        if cached is None:
-            guard_fetch(url)
-            value = None
-            try:
-                value = _parse_details(self._read(url, MAX_DETAILS_BYTES, "application/json",
-                                                  what="the certificate's status"))
-            except sl.StatusError:
-                pass  # the reason is a courtesy; the signed list has given the verdict
-            cached = _Cached(value, self._now() + (self.default_ttl if value else
-                                                   self.retry_seconds))
-            self._store(self._details, url, cached)
-        assert cached.value is None or isinstance(cached.value, StatusDetails)
-        return cached.value
+        details = self._details.get(url)
+        if details is not None or self._details.failure(url) is not None:
+            return details
+        guard_fetch(url)
+        try:
+            details = _parse_details(self._read(url, MAX_DETAILS_BYTES, "application/json",
+                                                what="the certificate's status"))
+        except sl.StatusError as err:  # the reason is a courtesy; the signed list has given
+            self._details.put_failure(url, err, retry=self.retry_seconds)  # the verdict
+            return None
+        self._details.put(url, details, ttl=self.default_ttl)
+        return details
 
     # -- hooks a bundle overrides --------------------------------------------------------------
     def _fetch(self, url: str) -> tuple[str, datetime]:
@@ -205,25 +190,26 @@ class StatusLists:
         return sl.ttl_seconds_of(credential, default=self.default_ttl)
 
     # -- internals -------------------------------------------------------------------------------
-    def _fresh(self, cache: dict[str, _Cached], url: str, now: datetime) -> _Cached | None:
-        cached = cache.get(url)  # entries are replaced whole: read without the lock
-        if cached is None or self._now() >= cached.expires:
-            return None
-        if (isinstance(cached.value, StatusList)
-                and _expired(cached.value, self._judged_at(cached.value, now))):
-            return None  # past its validUntil: a fresh copy may be current
-        return cached
+    def _cached(self, url: str, now: datetime) -> StatusList | None:
+        """The cached list while fresh, else None; a failure still remembered is raised again."""
+        status_list = self._lists.get(url)  # past its validUntil, a fresh copy may be current
+        if status_list is not None and not _expired(status_list,
+                                                    self._judged_at(status_list, now)):
+            return status_list
+        failure = self._lists.failure(url)
+        if failure is not None:
+            raise type(failure)(failure.detail, hint=failure.hint)
+        return None
 
-    def _load(self, url: str, trusted: TrustedIssuer, now: datetime) -> _Cached:
+    def _load(self, url: str, trusted: TrustedIssuer) -> StatusList:
         try:
             token, fetched_at = self._fetch(url)
             status_list = self.verify(url, token, trusted=trusted, fetched_at=fetched_at)
         except sl.StatusError as err:
-            cached = _Cached(None, self._now() + self.retry_seconds, failure=err)
-        else:
-            cached = _Cached(status_list, self._now() + self._ttl(status_list.credential))
-        self._store(self._lists, url, cached)
-        return cached
+            self._lists.put_failure(url, err, retry=self.retry_seconds)
+            raise
+        self._lists.put(url, status_list, ttl=self._ttl(status_list.credential))
+        return status_list
 
     def verify(self, url: str, token: str, *, trusted: TrustedIssuer, fetched_at: datetime
                ) -> StatusList:
@@ -264,19 +250,6 @@ class StatusLists:
 
     def _read(self, url: str, max_bytes: int, accept: str, *, what: str) -> bytes:
         return read_capped(self._http, url, max_bytes=max_bytes, accept=accept, what=what)
-
-    def _store(self, cache: dict[str, _Cached], url: str, entry: _Cached) -> None:
-        with self._guard:
-            cache.pop(url, None)  # re-insert: the dict's order is the fetch order
-            cache[url] = entry
-            while len(cache) > self.max_lists:
-                del cache[next(iter(cache))]
-
-    def _lock_for(self, url: str) -> threading.Lock:
-        with self._guard:
-            if len(self._locks) > 4 * self.max_lists:
-                self._locks.clear()  # only ever a handful in use; never grow without bound
-            return self._locks.setdefault(url, threading.Lock())
 
 
 def check_status(credential: Mapping[str, Any], *, trusted: TrustedIssuer,
