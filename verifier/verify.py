@@ -39,7 +39,8 @@ from schemas.errors import (
 from schemas.registry import Registry, load_registry
 from verifier import bundle
 from verifier.settings import TrustedIssuer, VerifierSettings
-from verifier.status import NO_STATUS, StatusLists, StatusReport, check_status
+from verifier.status import NO_STATUS, StatusReport, check_status
+from verifier.status_lists import StatusLists
 from verifier.trust import Clock, TrustStore
 from verifier.verdict import Verdict, judge
 
