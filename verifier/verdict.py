@@ -80,7 +80,7 @@ _STATUS_REASONS = {"status.unknown": "status_offline", "status.stale": "status_s
 
 
 class Check(Protocol):
-    """What the verdict reads of one check (``verifier.verify.Check``)."""
+    """What the verdict reads of one check (``verifier.result.Check``)."""
 
     @property
     def check(self) -> str: ...
@@ -91,8 +91,8 @@ class Check(Protocol):
 
 
 class VerificationResult(Protocol):
-    """What the verdict reads of a result (``verifier.verify.VerificationResult``), declared here
-    so that ``verify``, which judges every result, imports this module and not the reverse."""
+    """What the verdict reads of a result (``verifier.result.VerificationResult``), declared here
+    so that ``result``, which judges a result on demand, imports this module and not the reverse."""
 
     @property
     def verified(self) -> bool: ...
