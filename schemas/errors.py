@@ -225,3 +225,10 @@ class ConfigurationError(PramaanError):
 
     code = "configuration"
     http_status = 500
+
+
+class MethodNotAllowed(InvalidRequest):
+    """A route asked with a method it does not take; the answer's ``Allow`` header lists those."""
+
+    code = "request.method_not_allowed"
+    http_status = 405

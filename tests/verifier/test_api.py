@@ -24,7 +24,8 @@ from schemas.registry import Registry
 from tests.conftest import NOW
 from tests.verifier.conftest import ALGORITHMS, JwksServer, SetClock, make_credential, sign
 from verifier import api
-from verifier.api import JsonVerifyFastPath, RequestRoute, create_app
+from verifier.api import JsonVerifyFastPath, create_app
+from verifier.http import RequestRoute
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustStore
 from verifier.verify import Verifier
@@ -246,8 +247,47 @@ class TestUnusableInput:
         assert_error(client.post("/verify", json={"token": "a" * 100_000}), 413,
                      "request.too_large")
 
+
+
+class TestErrorShape:
+    """Every 4xx, the framework's included, is ``{"error", "detail", "hint"}``."""
+
+    def assert_shape(self, response: Any, status: int, code: str) -> dict[str, Any]:
+        assert_error(response, status, code)
+        body: dict[str, Any] = response.json()
+        assert set(body) <= {"error", "detail", "hint"}, body
+        return body
+
     def test_unknown_route(self, client: TestClient) -> None:
-        assert_error(client.get("/nowhere"), 404, "not_found")
+        body = self.assert_shape(client.get("/nowhere"), 404, "not_found")
+        assert body == {"error": "not_found", "detail": "there is nothing at GET /nowhere",
+                        "hint": "the verifier's API is described at /docs"}
+
+    def test_a_method_the_route_does_not_take(self, client: TestClient) -> None:
+        response = client.get("/verify")
+        body = self.assert_shape(response, 405, "request.method_not_allowed")
+        assert response.headers["allow"] == "POST" and body["hint"] == "use POST"
+
+    def test_a_request_that_fails_validation(self, app: FastAPI, client: TestClient) -> None:
+        @app.get("/probe")
+        def probe(limit: int) -> dict[str, int]:
+            return {"limit": limit}
+
+        body = self.assert_shape(client.get("/probe", params={"limit": "many"}), 400,
+                                 "request.invalid")
+        assert body["detail"] == ("the request is not valid: query limit: input should be a "
+                                  "valid integer, unable to parse string as an integer")
+        assert "many" not in body["detail"] and body["hint"]
+
+    def test_a_form_that_cannot_be_parsed(self, client: TestClient) -> None:
+        response = client.post("/verify", content=b"--x\r\nno headers",
+                               headers={"Content-Type": "multipart/form-data"})
+        self.assert_shape(response, 400, "request.invalid")
+
+    def test_the_fast_path_answers_in_the_same_shape(self, client: TestClient) -> None:
+        response = client.post("/verify", content=b"{token",
+                               headers={"Content-Type": "application/json"})
+        self.assert_shape(response, 400, "request.invalid")
 
 
 class TestInline:
