@@ -13,10 +13,10 @@ and never forged: nothing about the certificate has been established.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from schemas.credential import INDIA
 from schemas.errors import (
@@ -35,9 +35,7 @@ from schemas.errors import (
     UpstreamUnavailable,
 )
 from schemas.registry import Registry
-
-if TYPE_CHECKING:
-    from verifier.verify import Check, VerificationResult
+from verifier.status import StatusReport
 
 VALID = "valid"
 REVOKED = "revoked"
@@ -94,6 +92,31 @@ _NOT_GENUINE_REASONS = {
     SchemaViolation.code: "contents",
 }
 _STATUS_REASONS = {StatusUnknown.code: "status_offline", StatusStale.code: "status_stale"}
+
+
+class Check(Protocol):
+    """What the verdict reads of one check (``verifier.result.Check``)."""
+
+    @property
+    def check(self) -> str: ...
+    @property
+    def ok(self) -> bool | None: ...
+    @property
+    def code(self) -> str: ...
+
+
+class VerificationResult(Protocol):
+    """What the verdict reads of a result (``verifier.result.VerificationResult``), declared here
+    so that ``result``, which judges a result on demand, imports this module and not the reverse."""
+
+    @property
+    def verified(self) -> bool: ...
+    @property
+    def checks(self) -> Sequence[Check]: ...
+    @property
+    def credential(self) -> dict[str, Any] | None: ...
+    @property
+    def status(self) -> StatusReport | None: ...
 
 
 @dataclass(frozen=True)

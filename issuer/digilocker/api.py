@@ -29,7 +29,8 @@ from issuer.digilocker.xmlin import (
 )
 from issuer.registry.models import Registration
 from issuer.state import IssuerState
-from schemas.errors import InputTooLarge, InvalidRequest, MalformedDigiLockerRequest, NotFound
+from schemas.errors import InvalidRequest, MalformedDigiLockerRequest, NotFound
+from schemas.http import read_body
 
 log = logging.getLogger("pramaan.digilocker")
 router = APIRouter(prefix="/digilocker", tags=["digilocker"])
@@ -58,7 +59,8 @@ async def _handle(request: Request, state: StateDep, *, expected: str | None) ->
                        hint="set PRAMAAN_DIGILOCKER_API_KEY")
     root = RESPONSE_OF.get(expected or "", RESPONSE_OF[PULL_URI])
     try:
-        body = await _read_capped(request, settings.digilocker_max_request_bytes)
+        body = await read_body(request.receive, limit=settings.digilocker_max_request_bytes,
+                               what="DigiLocker requests")
         root = RESPONSE_OF.get(expected or "", response_root_for(body))
         answer = await run_in_threadpool(_answer, state, body,
                                          request.headers.get("x-digilocker-hmac"), expected,
@@ -113,14 +115,3 @@ def _document(state: IssuerState, session: Session, outcome: service.PullOutcome
         if fmt in ("xml", "both") or not legacy else None
     return responses.Document(uri=config.uri(doc_type.doc_type, row.certificate_number),
                               pdf=pdf, data_xml=data, person=person)
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """Read at most ``limit`` bytes, also for chunked bodies with no declared length."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise InputTooLarge(f"DigiLocker requests are limited to {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

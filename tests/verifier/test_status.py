@@ -24,7 +24,7 @@ from tests.clock import NOW
 from tests.verifier.conftest import ALGORITHMS, FakeClock, JwksServer, make_credential, sign
 from verifier import vcalm
 from verifier.settings import TrustedIssuer
-from verifier.status import StatusLists
+from verifier.status_lists import StatusLists
 from verifier.trust import FetchNeeded, TrustStore, cache_only
 from verifier.verify import VerificationResult, verify_credential
 
