@@ -19,6 +19,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from issuer.audit import service as audit
+from issuer.auth.service import Staff
+from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.outbox import hooks
 from issuer.status.models import StatusList
@@ -65,6 +67,18 @@ def effective_state(row: IssuedCredential, now: datetime) -> CurrentStatus:
         return CurrentStatus(ACTIVE, None, ends, None)
     return CurrentStatus(row.state, row.state_reason, row.state_since,
                          row.suspended_until if row.state == SUSPENDED else None)
+
+
+def get_for_staff(session: Session, staff: Staff, certificate_number: str) -> IssuedCredential:
+    """The certificate, if ``staff`` may change the status of its council's certificates."""
+    row = credentials.get(session, certificate_number)
+    staff.require("status", row.council_id)
+    return row
+
+
+def replacement_of(session: Session, row: IssuedCredential) -> IssuedCredential | None:
+    """The certificate that superseded ``row``, if any."""
+    return session.get(IssuedCredential, row.replaced_by_id) if row.replaced_by_id else None
 
 
 def revoke(session: Session, row: IssuedCredential, *, reason: str, actor: str, now: datetime,
