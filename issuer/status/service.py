@@ -131,16 +131,23 @@ def reinstate(session: Session, row: IssuedCredential, *, actor: str, now: datet
 
 def lift_ended_suspensions(session: Session, *, now: datetime,
                            status_list_id: int | None = None) -> int:
-    """Record the end of every suspension whose date has passed (audited as the system's act)."""
+    """Record the end of every suspension whose date has passed (audited as the system's act),
+    each once: a row another process lifted or changed meanwhile is skipped. Reads do not need
+    this (``effective_state``); the background job runs it (``issuer.outbox.runner``)."""
     query = session.query(IssuedCredential).filter(
         IssuedCredential.state == SUSPENDED, IssuedCredential.suspended_until.is_not(None),
         IssuedCredential.suspended_until <= now)
     if status_list_id is not None:
         query = query.filter(IssuedCredential.status_list_id == status_list_id)
-    rows = query.all()
-    for row in rows:
-        _lift_if_ended(session, row, now)
-    return len(rows)
+    lifted = 0
+    for row in query.all():
+        try:
+            with session.begin_nested():
+                _lift_if_ended(session, row, now)
+        except InvalidTransition:
+            continue
+        lifted += 1
+    return lifted
 
 
 def _lift_if_ended(session: Session, row: IssuedCredential, now: datetime) -> None:
