@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from issuer.applicants import service as applicants
 from issuer.applications import documents as files
-from issuer.applications import reports, service
+from issuer.applications import reports, review, service
 from issuer.applications.models import Application, ApplicationDocument
 from issuer.credentials.api import certificate_response
 from issuer.deps import ApplicantDep, NowDep, SessionDep, StaffDep, StateDep
@@ -284,13 +284,13 @@ def review_queue(session: SessionDep, staff: StaffDep, council: str | None = Non
                  type: str | None = None, include_queried: bool = False
                  ) -> list[ApplicationOut]:
     states = service.OPEN if include_queried else service.COUNCILS_MOVE
-    return [ApplicationOut.of(r) for r in service.queue(
+    return [ApplicationOut.of(r) for r in review.queue(
         session, staff, council=council, certificate_type=type, states=states)]
 
 
 @router.get("/review/applications/{application_id}")
 def review_application(application_id: int, session: SessionDep, staff: StaffDep) -> ReviewOut:
-    row = service.get_for_staff(session, staff, application_id)
+    row = review.get_for_staff(session, staff, application_id)
     return ReviewOut(**detail(session, row).model_dump(),
                      registry_record=registry_record(session, row.registration))
 
@@ -298,21 +298,21 @@ def review_application(application_id: int, session: SessionDep, staff: StaffDep
 @router.get("/review/applications/{application_id}/documents/{document_id}")
 def review_document(application_id: int, document_id: int, session: SessionDep,
                     staff: StaffDep, state: StateDep) -> Response:
-    application = service.get_for_staff(session, staff, application_id)
+    application = review.get_for_staff(session, staff, application_id)
     return document_response(state, service.get_document(session, application, document_id))
 
 
 @router.post("/review/applications/{application_id}/query")
 def review_query(application_id: int, body: QuestionIn, session: SessionDep, staff: StaffDep,
                  now: NowDep) -> ApplicationDetailOut:
-    row = service.ask(session, staff, application_id, question=body.question, now=now)
+    row = review.ask(session, staff, application_id, question=body.question, now=now)
     return detail(session, row)
 
 
 @router.post("/review/applications/{application_id}/reject")
 def review_reject(application_id: int, body: RejectIn, session: SessionDep, staff: StaffDep,
                   now: NowDep) -> ApplicationDetailOut:
-    row = service.reject(session, staff, application_id, reason=body.reason, now=now)
+    row = review.reject(session, staff, application_id, reason=body.reason, now=now)
     return detail(session, row)
 
 
@@ -320,8 +320,8 @@ def review_reject(application_id: int, body: RejectIn, session: SessionDep, staf
              summary="Approve: issues the certificate, which is then mailed and pushed")
 def review_approve(application_id: int, body: ApproveIn, session: SessionDep, staff: StaffDep,
                    state: StateDep, now: NowDep) -> ApplicationDetailOut:
-    row = service.approve(session, staff, application_id, context=state.issue_context(session),
-                          now=now, renewed_until=body.renewed_until, note=body.note)
+    row = review.approve(session, staff, application_id, context=state.issue_context(session),
+                         now=now, renewed_until=body.renewed_until, note=body.note)
     return detail(session, row)
 
 

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
 from issuer.applications import documents as files
-from issuer.applications import reports, service
+from issuer.applications import reports, review, service
 from issuer.applications.api import document_response, registry_record
 from issuer.auth.service import Staff, authenticate
 from issuer.credentials.api import certificate_response
@@ -278,8 +278,8 @@ def staff_sign_out() -> Response:
 def staff_queue(request: Request, session: SessionDep, state: StateDep,
                 council: str | None = None, type: str | None = None) -> Response:
     staff = _staff(request, session)
-    rows = service.queue(session, staff, council=council or None,
-                         certificate_type=type or None)
+    rows = review.queue(session, staff, council=council or None,
+                        certificate_type=type or None)
     councils = sorted(state.registry.councils) if "*" in staff.councils else staff.councils
     return render(request, "s_queue.html", staff=staff, applications=rows, councils=councils,
                   council=council, type=type, types=list(state.registry.certificate_types))
@@ -289,7 +289,7 @@ def staff_queue(request: Request, session: SessionDep, state: StateDep,
 def staff_detail(application_id: int, request: Request, session: SessionDep,
                  state: StateDep) -> Response:
     staff = _staff(request, session)
-    row = service.get_for_staff(session, staff, application_id)
+    row = review.get_for_staff(session, staff, application_id)
     return render(request, "s_application.html", staff=staff, application=row,
                   record=registry_record(session, row.registration),
                   history=service.history(session, row),
@@ -301,7 +301,7 @@ def staff_detail(application_id: int, request: Request, session: SessionDep,
 @router.get("/s/applications/{application_id}/documents/{document_id}")
 def staff_document(application_id: int, document_id: int, request: Request,
                    session: SessionDep, state: StateDep) -> Response:
-    row = service.get_for_staff(session, _staff(request, session), application_id)
+    row = review.get_for_staff(session, _staff(request, session), application_id)
     return document_response(state, service.get_document(session, row, document_id))
 
 
@@ -316,8 +316,8 @@ def staff_approve(application_id: int, request: Request, csrf: Csrf, session: Se
     except ValueError as err:
         raise InvalidData("renewed_until must be a date (YYYY-MM-DD)",
                           field="renewed_until") from err
-    service.approve(session, staff, application_id, context=state.issue_context(session),
-                    now=now, renewed_until=until, note=note.strip() or None)
+    review.approve(session, staff, application_id, context=state.issue_context(session),
+                   now=now, renewed_until=until, note=note.strip() or None)
     return RedirectResponse(f"/s/applications/{application_id}", 303)
 
 
@@ -325,7 +325,7 @@ def staff_approve(application_id: int, request: Request, csrf: Csrf, session: Se
 def staff_reject(application_id: int, request: Request, csrf: Csrf, reason: Text,
                  session: SessionDep, state: StateDep, now: NowDep) -> Response:
     staff = _acting_staff(request, session, state, csrf)
-    service.reject(session, staff, application_id, reason=reason, now=now)
+    review.reject(session, staff, application_id, reason=reason, now=now)
     return RedirectResponse(f"/s/applications/{application_id}", 303)
 
 
@@ -333,7 +333,7 @@ def staff_reject(application_id: int, request: Request, csrf: Csrf, reason: Text
 def staff_query(application_id: int, request: Request, csrf: Csrf, question: Text,
                 session: SessionDep, state: StateDep, now: NowDep) -> Response:
     staff = _acting_staff(request, session, state, csrf)
-    service.ask(session, staff, application_id, question=question, now=now)
+    review.ask(session, staff, application_id, question=question, now=now)
     return RedirectResponse(f"/s/applications/{application_id}", 303)
 
 
