@@ -23,7 +23,8 @@ from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
 from issuer.applications import documents as files
 from issuer.applications import reports, review, service
-from issuer.applications.api import document_response, registry_record
+from issuer.applications.api import document_response
+from issuer.applications.review_api import registry_record
 from issuer.auth.service import Staff, authenticate
 from issuer.credentials.api import certificate_response
 from issuer.deps import NowDep, SessionDep, StateDep
