@@ -15,7 +15,7 @@ from issuer.outbox.runner import worker_lifespan
 from issuer.routes import register_routes
 from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
-from issuer.web.pages import error_page
+from issuer.web.common import error_page
 from schemas.errors import (
     ConfigurationError,
     InputTooLarge,
