@@ -6,14 +6,14 @@ import argparse
 
 from issuer.audit import service as audit
 from issuer.auth.service import create_token
-from issuer.cli.common import EXIT_OK
+from issuer.cli.common import EXIT_OK, group
 from issuer.keystore import service as keystore
 from issuer.state import IssuerState
 from issuer.status import reissue
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    keys = sub.add_parser("keys", help="signing keys").add_subparsers(metavar="ACTION")
+    keys = group(sub, "keys", "signing keys: rotate, list, compromise")
     p = keys.add_parser("rotate", help="make a new signing key; the old one stays published")
     p.add_argument("--alg", choices=["ES256", "ES384", "EdDSA"])
     p.set_defaults(run=_keys_rotate)
@@ -23,7 +23,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("kid")
     p.set_defaults(run=_keys_compromise)
 
-    tokens = sub.add_parser("tokens", help="staff API tokens").add_subparsers(metavar="ACTION")
+    tokens = group(sub, "tokens", "staff API tokens: create")
     p = tokens.add_parser("create", help="create a staff token; it is shown once")
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True,

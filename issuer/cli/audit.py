@@ -6,12 +6,12 @@ import argparse
 import sys
 
 from issuer.audit import service as audit
-from issuer.cli.common import EXIT_ERROR, EXIT_OK
+from issuer.cli.common import EXIT_ERROR, EXIT_OK, group
 from issuer.state import IssuerState
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    trail = sub.add_parser("audit", help="the audit trail").add_subparsers(metavar="ACTION")
+    trail = group(sub, "audit", "the audit trail: verify")
     trail.add_parser("verify", help="check the audit hash chain; name the first broken link "
                                     "(exit 1 if broken)").set_defaults(run=_audit_verify)
 

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from issuer.cli.common import EXIT_OK, EXIT_USAGE, command, pdf, staff, token_arg
+from issuer.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    command,
+    pdf,
+    read_json,
+    staff,
+    token_arg,
+    write_file,
+)
 from issuer.credentials import service as credentials
 from issuer.credentials.api import CertificateOut
 from issuer.registry import service as register
 from issuer.registry.inputs import RegistrantIn
 from issuer.state import IssuerState
+from schemas.errors import InvalidData
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,12 +41,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p = command(sub, "show", _show, "print a certificate as JSON or the vc+jwt, or write its PDF")
     p.add_argument("certificate_number")
     p.add_argument("--format", choices=["json", "jwt", "pdf"], default="json")
-    p.add_argument("--out", type=Path, help="file to write (required for pdf)")
+    p.add_argument("--out", type=Path, help="write to this file instead of printing "
+                                           "(required for pdf)")
     token_arg(p)
 
 
 def _register(state: IssuerState, args: argparse.Namespace) -> int:
-    data = json.loads(args.file.read_text("utf-8"))
+    data = read_json(args.file)
+    if not isinstance(data, list | dict):
+        raise InvalidData(f"{args.file} holds neither a registrant nor a list of them")
     entries = data if isinstance(data, list) else data.get("registrants", [data])
     with state.sessions.begin() as session:
         who = staff(session, args)
@@ -68,24 +80,23 @@ def _issue(state: IssuerState, args: argparse.Namespace) -> int:
             now=state.clock())
     print(f"issued {row.certificate_number} ({row.certificate_type}) {row.credential_id}")
     if args.pdf:
-        args.pdf.write_bytes(pdf(state, row))
+        write_file(args.pdf, pdf(state, row))
         print(f"PDF written to {args.pdf}")
     return EXIT_OK
 
 
 def _show(state: IssuerState, args: argparse.Namespace) -> int:
+    if args.format == "pdf" and args.out is None:
+        print("error: --out FILE is required for a PDF", file=sys.stderr)
+        return EXIT_USAGE
     with state.sessions() as session:
         who = staff(session, args)
         row = credentials.get(session, args.certificate_number)
         who.require("read", row.council_id)
-    if args.format == "jwt":
-        print(row.token)
-    elif args.format == "json":
-        print(CertificateOut.of(row).model_dump_json(indent=2))
-    elif args.out is None:
-        print("error: --out FILE is required for a PDF", file=sys.stderr)
-        return EXIT_USAGE
-    else:
-        args.out.write_bytes(pdf(state, row))
-        print(f"PDF written to {args.out}")
+    text = row.token if args.format == "jwt" else CertificateOut.of(row).model_dump_json(indent=2)
+    if args.out is None:
+        print(text)
+        return EXIT_OK
+    write_file(args.out, pdf(state, row) if args.format == "pdf" else (text + "\n").encode())
+    print(f"{args.format.upper()} written to {args.out}")
     return EXIT_OK

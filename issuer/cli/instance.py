@@ -1,4 +1,10 @@
-"""``issuer init``, ``issuer demo`` and ``issuer serve``: the instance's database and service."""
+"""``issuer init``, ``issuer demo`` and ``issuer serve``: the instance's database and service.
+
+Only ``init`` and ``demo`` create or upgrade the database. Every other command first checks that
+it exists and is at the newest migration (``require_database_file``, ``require_schema``), so a
+command run from the wrong directory says where it looked instead of creating an empty
+``var/pramaan.db`` there and failing on a missing table.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,68 @@ import argparse
 import sys
 from pathlib import Path
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
 from issuer import db
 from issuer.cli.common import EXIT_OK, EXIT_USAGE, command
 from issuer.keystore import service as keystore
+from issuer.settings import IssuerSettings
 from issuer.state import IssuerState
+from schemas.errors import ConfigurationError
+
+HOW_TO_CREATE = ("run `issuer init` to create it, or set PRAMAAN_HOME or PRAMAAN_DATABASE_URL "
+                 "to where it is")
+DEMO_TOKEN_FILE = Path("var/demo-token.txt")
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    command(sub, "init", _init, "create or upgrade the database and make the first signing key")
-    demo = command(sub, "demo", _demo, "init, then load the demo register and print a staff token")
-    demo.add_argument("--token-file", type=Path, default=Path("var/demo-token.txt"))
+    init = command(sub, "init", _init, "create or upgrade the database and make the first "
+                                       "signing key")
+    demo = command(sub, "demo", _demo, "init, then load the demo register and write a staff "
+                                       "token")
+    demo.add_argument("--token-file", type=Path,
+                      help=f"where the token goes (default: $PRAMAAN_HOME/{DEMO_TOKEN_FILE})")
+    for p in (init, demo):
+        p.set_defaults(creates_database=True)
     serve = command(sub, "serve", _serve, "run the issuer HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+
+
+def require_database_file(settings: IssuerSettings) -> None:
+    """Refuse a SQLite URL whose file is missing, before anything could create it."""
+    url = make_url(settings.database_url)
+    file = url.database
+    if url.get_backend_name() == "sqlite" and file and file != ":memory:" \
+            and not file.startswith("file:") and not Path(file).is_file():
+        raise ConfigurationError(f"no database at {file}: {HOW_TO_CREATE}")
+
+
+def require_schema(state: IssuerState) -> None:
+    """Refuse a database that cannot be opened, has no tables yet, or is behind the code."""
+    where = _location(state)
+    try:
+        with state.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except DBAPIError as err:
+        first = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+        raise ConfigurationError(f"cannot open the database {where}: {first}") from err
+    if current is None:
+        raise ConfigurationError(f"the database {where} has no Pramaan tables: {HOW_TO_CREATE}")
+    heads = ScriptDirectory(str(db.MIGRATIONS)).get_heads()
+    if current not in heads:
+        raise ConfigurationError(f"the database {where} is at schema revision {current}, this "
+                                 f"issuer needs {', '.join(heads)}: run `issuer init` to upgrade")
+
+
+def _location(state: IssuerState) -> str:
+    url = state.engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        return url.database
+    return url.render_as_string(hide_password=True)
 
 
 def _init(state: IssuerState, _args: argparse.Namespace) -> int:
@@ -29,7 +84,7 @@ def _init(state: IssuerState, _args: argparse.Namespace) -> int:
                                       passphrase=state.settings.key_passphrase.get_secret_value(),
                                       now=state.clock(), kdf_cost=state.settings.key_kdf_cost)
             print(f"created signing key {key.kid} ({key.alg})")
-    print(f"database ready: {state.engine.url.render_as_string(hide_password=True)}")
+    print(f"database ready: {_location(state)}")
     return EXIT_OK
 
 
@@ -40,14 +95,15 @@ def _demo(state: IssuerState, args: argparse.Namespace) -> int:
         print("error: demo data is only loaded with PRAMAAN_ENV=dev", file=sys.stderr)
         return EXIT_USAGE
     _init(state, args)
+    token_file: Path = args.token_file or state.settings.home / DEMO_TOKEN_FILE
     with state.sessions.begin() as session:
         added = load_demo_register(session, registry=state.registry, now=state.clock())
         token = create_demo_token(session, registry=state.registry, now=state.clock())
-    args.token_file.parent.mkdir(parents=True, exist_ok=True)
-    args.token_file.write_text(token + "\n")
-    args.token_file.chmod(0o600)
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    token_file.write_text(token + "\n")
+    token_file.chmod(0o600)
     print(f"demo register: {added} registrants added")
-    print(f"demo staff token (admin, all councils) written to {args.token_file}")
+    print(f"demo staff token (admin, all councils) written to {token_file}")
     return EXIT_OK
 
 
