@@ -33,7 +33,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     init = command(sub, "init", _init, "create or upgrade the database and make the first "
                                        "signing key")
     demo = command(sub, "demo", _demo, "init, then load the demo register and write a staff "
-                                       "token")
+                                       "token (kept while it works)")
     demo.add_argument("--token-file", type=Path,
                       help=f"where the token goes (default: $PRAMAAN_HOME/{DEMO_TOKEN_FILE})")
     for p in (init, demo):
@@ -89,21 +89,27 @@ def _init(state: IssuerState, _args: argparse.Namespace) -> int:
 
 
 def _demo(state: IssuerState, args: argparse.Namespace) -> int:
-    from issuer.demo.load import create_demo_token, load_demo_register
+    from issuer.demo.load import load_demo_register, renew_demo_token
 
     if state.settings.env != "dev":
         print("error: demo data is only loaded with PRAMAAN_ENV=dev", file=sys.stderr)
         return EXIT_USAGE
     _init(state, args)
     token_file: Path = args.token_file or state.settings.home / DEMO_TOKEN_FILE
+    current = token_file.read_text().strip() if token_file.is_file() else None
     with state.sessions.begin() as session:
         added = load_demo_register(session, registry=state.registry, now=state.clock())
-        token = create_demo_token(session, registry=state.registry, now=state.clock())
+        token, new = renew_demo_token(session, registry=state.registry, now=state.clock(),
+                                      current=current)
+    print(f"demo register: {added} registrants added")
+    if not new:
+        print(f"demo staff token in {token_file} still works; kept")
+        return EXIT_OK
     token_file.parent.mkdir(parents=True, exist_ok=True)
     token_file.write_text(token + "\n")
     token_file.chmod(0o600)
-    print(f"demo register: {added} registrants added")
-    print(f"demo staff token (admin, all councils) written to {token_file}")
+    print(f"demo staff token (admin, all councils) written to {token_file}; earlier demo "
+          "tokens are revoked")
     return EXIT_OK
 
 
