@@ -19,6 +19,7 @@ One module per domain: ``instance`` (init, demo, serve), ``access`` (keys, token
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -32,8 +33,23 @@ from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
 from schemas.errors import PramaanError
 
+EXIT_PIPE = 141
+"""A closed stdout (``issuer show … | head -1``): 128 + SIGPIPE, as a shell tool would exit."""
+
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> int:
+    try:
+        try:
+            return _main(argv, clock)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away: say nothing, and keep the interpreter's final flush quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
+
+
+def _main(argv: Sequence[str] | None, clock: Clock) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
