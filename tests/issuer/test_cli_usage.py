@@ -185,3 +185,21 @@ def test_user_mistakes_are_errors_not_tracebacks(issuer: Run, certificate: tuple
     _, err = issuer("show", number, "--out", str(tmp_path / "no" / "dir.json"), "--token", token,
                     code=2)
     assert err == f"error: {tmp_path}/no/dir.json cannot be written: No such file or directory\n"
+
+
+def test_demo_reruns_keep_the_token_file_and_replace_a_lost_one(
+        issuer: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRAMAAN_ENV", "dev")
+    token_file = tmp_path / "home" / "var" / "demo-token.txt"
+    out, _ = issuer("demo")
+    assert f"written to {token_file}" in out
+    first = token_file.read_text()
+    assert "still works; kept" in issuer("demo")[0] and token_file.read_text() == first
+    token_file.write_text("prm_lost\n")
+    issuer("demo")
+    second = token_file.read_text().strip()
+    assert second != first.strip()
+    _, err = issuer("show", "HMC-RC-NONE-0000", "--token", first.strip(), code=2)
+    assert "staff token is required" in err
+    _, err = issuer("show", "HMC-RC-NONE-0000", "--token", second, code=2)
+    assert "does not exist" in err
