@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -30,10 +31,24 @@ from verifier.status import describe_age
 from verifier.verify import VerificationResult, Verifier, check_token
 
 VALID, INVALID, UNUSABLE = 0, 1, 2
+CLOSED_PIPE = 141
+"""stdout closed early (``verifier check … | head -1``): 128 + SIGPIPE, as a shell tool exits."""
 MARKS = {True: "ok  ", False: "FAIL", None: "--  "}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away: say nothing, and keep the interpreter's final flush quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -68,7 +68,7 @@ def test_cli_errors_say_what_to_do(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_production_refuses_the_demo_passphrase() -> None:
-    with pytest.raises(ValidationError, match="demo passphrase"):
+    with pytest.raises(ValidationError, match="PRAMAAN_KEY_PASSPHRASE"):
         IssuerSettings(env="production", key_passphrase=DEMO_PASSPHRASE)
     assert IssuerSettings(env="dev", key_passphrase=DEMO_PASSPHRASE).env == "dev"
     assert "dev-only" not in repr(IssuerSettings(env="dev"))
