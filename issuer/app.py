@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,7 +12,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.http import BodyCap, error_response
-from issuer.outbox.runner import worker_lifespan
+from issuer.outbox.runner import start_worker
 from issuer.routes import register_routes
 from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
@@ -28,6 +29,16 @@ from schemas.errors import (
 __all__ = ["IssuerState", "build_state", "create_app"]
 
 
+@asynccontextmanager
+async def _outbox_worker(app: FastAPI) -> AsyncIterator[None]:
+    """Run the outbox worker beside the HTTP service (``PRAMAAN_OUTBOX_WORKER``)."""
+    worker = start_worker(app.state.pramaan)
+    try:
+        yield
+    finally:
+        worker.stop()
+
+
 def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
                clock: Clock | None = None) -> FastAPI:
     """The issuer's ASGI app. ``clock`` (or ``state.clock``) is the time every route, dependency
@@ -38,7 +49,7 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
     app = FastAPI(title="Pramaan issuer", version="0.1.0",
                   description="Issues council certificates as W3C verifiable credentials "
                               "(vc+jwt). Staff endpoints need a bearer token.",
-                  lifespan=worker_lifespan if settings.outbox_worker else None)
+                  lifespan=_outbox_worker if settings.outbox_worker else None)
     app.state.pramaan = state
     register_routes(app)
     _install_error_handlers(app)

@@ -23,9 +23,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-DEMO_PASSPHRASE = "dev-only-passphrase-change-me"
-DEMO_LINK_SECRET = "dev-only-link-secret-change-me"
-DEMO_SESSION_SECRET = "dev-only-session-secret-change-me"
+DEMO_PASSPHRASE = "dev-only-passphrase-change-me"  # noqa: S105 (the demo value, refused outside dev/test)
+DEMO_LINK_SECRET = "dev-only-link-secret-change-me"  # noqa: S105 (the demo value, refused outside dev/test)
+DEMO_SESSION_SECRET = "dev-only-session-secret-change-me"  # noqa: S105 (the demo value, refused outside dev/test)
 DEMO_ENVS = ("dev", "test")
 """The only values of ``PRAMAAN_ENV`` that accept the built-in demo secrets."""
 

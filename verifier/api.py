@@ -174,5 +174,6 @@ class JsonVerifyFastPath:
 
 
 def app_from_env() -> FastAPI:
-    """The app with settings from the environment (``uvicorn --factory verifier.api:app_from_env``)."""
+    """The app with settings from the environment
+    (``uvicorn --factory verifier.api:app_from_env``)."""
     return create_app(VerifierSettings())

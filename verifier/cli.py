@@ -3,11 +3,12 @@
 ``check`` with several files or a folder writes a report (``verifier.report``), one row per file,
 with progress on stderr, and exits 0 only when every file holds a valid certificate.
 
-Exit status of ``check`` on one input: 0 the certificate is valid; 1 it is not, or it could not be judged (an
-issuer's keys or status lists unreachable, or offline without a bundle: ``status.unknown``); 2 the
-input holds no credential at all (unreadable file, no QR code, not a JWS), the trust bundle cannot
-be read, or the command line is wrong. ``sync`` exits 0 when everything was fetched and verified,
-1 when something was left out (the bundle is still written), 2 when nothing could be synced.
+Exit status of ``check`` on one input: 0 the certificate is valid; 1 it is not, or it could not be
+judged (an issuer's keys or status lists unreachable, or offline without a bundle:
+``status.unknown``); 2 the input holds no credential at all (unreadable file, no QR code, not a
+JWS), the trust bundle cannot be read, or the command line is wrong. ``sync`` exits 0 when
+everything was fetched and verified, 1 when something was left out (the bundle is still written),
+2 when nothing could be synced.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def _settings(args: argparse.Namespace) -> VerifierSettings:
         raise ValueError("give each --issuer exactly one --jwks or --jwks-file, in order")
     if issuers:
         update["trusted_issuers"] = [TrustedIssuer(issuer=i, jwks_uri=s, name=i)
-                                     for i, s in zip(issuers, sources)]
+                                     for i, s in zip(issuers, sources, strict=True)]
     return settings.model_copy(update=update)
 
 

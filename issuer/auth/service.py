@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from issuer.auth.models import ApiToken
 from schemas.errors import Forbidden, InvalidData, Unauthenticated
 
-TOKEN_PREFIX = "prm_"
+TOKEN_PREFIX = "prm_"  # noqa: S105 (a prefix, not a secret)
 ALL_COUNCILS = "*"
 # What each role may do. A registrar issues, revokes, suspends and approves applications; a
 # reviewer reads and reviews applications (asks the applicant, rejects) but cannot approve; a

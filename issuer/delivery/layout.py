@@ -217,7 +217,8 @@ class Composer:
                 size = (row.size if bold or len(row.values) == 1 else row.size - 0.5) * scale
                 value_bottom = self._stack(page, self.ts.fit(
                     text, size=size, width=value_width, max_lines=row.max_lines,
-                    min_size=row.min_size * scale, bold=bold), VALUE_X, value_bottom, value_width, BLACK)
+                    min_size=row.min_size * scale, bold=bold),
+                    VALUE_X, value_bottom, value_width, BLACK)
             top = min(label_bottom, value_bottom) - 8 * scale
         return top + 8 * scale
 

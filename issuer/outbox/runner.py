@@ -8,12 +8,8 @@ to write: reads already show an ended suspension as lifted (``status.effective_s
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-
-from fastapi import FastAPI
 
 from issuer.digilocker.push import PushContext
 from issuer.digilocker.push import handlers as push_handlers
@@ -75,15 +71,11 @@ def _run(state: IssuerState, table: dict[str, outbox.Handler], *, now: datetime
     return outbox.process_due(state.sessions, table, now=now, policy=policy(state))
 
 
-@asynccontextmanager
-async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the outbox worker beside the HTTP service (``PRAMAAN_OUTBOX_WORKER``)."""
-    state: IssuerState = app.state.pramaan
+def start_worker(state: IssuerState) -> OutboxWorker:
+    """The outbox worker, started on a thread of its own, on the service's clock; the caller
+    stops it (``issuer.app`` does, with the service's lifespan)."""
     table = handlers(state)
     worker = OutboxWorker(lambda now: _run(state, table, now=now),
                           poll_seconds=state.settings.outbox_poll_seconds, clock=state.clock)
     worker.start()
-    try:
-        yield
-    finally:
-        worker.stop()
+    return worker

@@ -96,8 +96,9 @@ def test_other_councils_registrations_are_out_of_reach(
 
 def test_idempotency_key_over_http(client: TestClient, auth: dict[str, str]) -> None:
     registration = _register(client, auth)
-    first = _issue(client, auth, registration["id"], **{"Idempotency-Key": "abc"})
-    second = _issue(client, auth, registration["id"], **{"Idempotency-Key": "abc"})
+    retried = auth | {"Idempotency-Key": "abc"}
+    first = _issue(client, retried, registration["id"])
+    second = _issue(client, retried, registration["id"])
     assert first.json()["certificate_number"] == second.json()["certificate_number"]
     other = _issue(client, auth, registration["id"], {"type": "noc", "purpose": "x",
                                                       "destination": "y"},
@@ -134,7 +135,7 @@ def test_vcalm_issue_returns_an_enveloped_credential(client: TestClient,
     assert envelope["id"].startswith("data:application/vc+jwt,eyJ")
 
 
-@pytest.mark.parametrize("change, field", [
+@pytest.mark.parametrize(("change", "field"), [
     ({"issuer": "https://elsewhere.example/councils/hmc"}, "issuer"),
     ({"credentialSubject": {"name": "Somebody Else"}}, "credentialSubject.name"),
     ({"type": ["VerifiableCredential", "DrivingLicence"]}, "type"),

@@ -55,8 +55,8 @@ def test_a_missing_database_is_named_and_never_created(issuer: Run, tmp_path: Pa
                                                        command: list[str]) -> None:
     _, err = issuer(*command, code=1)
     where = tmp_path / "home" / "var" / "pramaan.db"
-    assert err == f"error: no database at {where}: run `issuer init` to create it, or set " \
-                  "PRAMAAN_HOME or PRAMAAN_DATABASE_URL to where it is\n"
+    assert err == (f"error: no database at {where}: run `issuer init` to create it, or set "
+                   "PRAMAAN_HOME or PRAMAAN_DATABASE_URL to where it is\n")
     assert not (tmp_path / "home").exists() and not any((tmp_path / "elsewhere").iterdir())
 
 

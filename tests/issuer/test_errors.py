@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what the TestClient answers with
 
 from tests.conftest import registrant_data
 

@@ -17,8 +17,9 @@ from issuer.settings import (
     IssuerSettings,
 )
 
-REAL: dict[str, Any] = {"key_passphrase": "a-real-passphrase-42", "link_secrets": ["a-real-link-secret-42"],
-        "session_secrets": ["a-real-session-secret-42"]}
+REAL: dict[str, Any] = {"key_passphrase": "a-real-passphrase-42",
+                        "link_secrets": ["a-real-link-secret-42"],
+                        "session_secrets": ["a-real-session-secret-42"]}
 DEMO: dict[str, Any] = {"key_passphrase": DEMO_PASSPHRASE, "link_secrets": [DEMO_LINK_SECRET],
         "session_secrets": [DEMO_SESSION_SECRET]}
 VARIABLES = {"key_passphrase": "PRAMAAN_KEY_PASSPHRASE", "link_secrets": "PRAMAAN_LINK_SECRETS",

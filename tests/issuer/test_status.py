@@ -88,7 +88,7 @@ def test_index_permutation_is_a_bijection_that_hides_issue_order() -> None:
     assert sorted(indices) == list(range(size))
     assert indices[:50] != sorted(indices[:50])
     assert [permute(b"x" * 32, p, size) for p in range(50)] != indices[:50]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the list"):
         permute(key, size, size)
 
 

@@ -415,7 +415,7 @@ def test_the_json_fast_path_answers_as_the_route_does(client: TestClient, token:
     assert no_token.json()["error"] == routed_no_token.json()["error"]
 
 
-@pytest.mark.parametrize("method, path, content_type, fast", [
+@pytest.mark.parametrize(("method", "path", "content_type", "fast"), [
     ("POST", "/verify", b"application/json", True), ("POST", "/verify", None, True),
     ("POST", "/verify", b"multipart/form-data; boundary=x", False),
     ("POST", "/credentials/verify", b"application/json", False),

@@ -116,7 +116,8 @@ def test_a_refused_push_is_retried_not_lost(
         session: Session, state: IssuerState, make_registration: Callable[..., Registration],
         issue: Issue, receiver_port: int, tmp_path: Path) -> None:
     issue(make_registration())
-    app, pushes = sim.push_receiver(CLIENT_ID, "another-secret", clock=NOW.timestamp)  # DigiLocker rejects our hmac
+    # DigiLocker knows another secret, so it rejects our HMAC.
+    app, pushes = sim.push_receiver(CLIENT_ID, "another-secret", clock=NOW.timestamp)
     with serve(app, port=receiver_port):
         _run(state, tmp_path)
     [waiting] = outbox.pending(session)
