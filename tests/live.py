@@ -94,7 +94,7 @@ def live_issuer(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[LiveIss
 
 def seed_issuer(state: Any, **registrant: Any) -> tuple[str, int]:
     """A signing key, a registrar token for the Haryana Medical Council and one registration
-    (``registrant`` overrides the shared reference record): (token, registration id)."""
+    (``registrant`` overrides the reference record): (token, registration id)."""
     from issuer.auth.service import create_token
     from issuer.keystore import service as keystore
     from issuer.registry import service as register

@@ -41,7 +41,7 @@ DOCS = Path(__file__).parents[2] / "docs" / "qr-format.md"
 DICTIONARY_V1_SHA256 = "cac8466d4b63b2860ab11fb8dd243b84599295e735de41610cc51211026f806c"
 TARGET_VERSION = 22
 
-# The reference record (shared/fixtures/reference-registrant.json): deliberately long fields.
+# The reference record (tests/data/reference-registrant.json): deliberately long fields.
 UNIVERSITY = "Pt. Bhagwat Dayal Sharma University of Health Sciences, Rohtak"
 REFERENCE = cred.PractitionerRecord(
     name="Dr. Venkata Lakshmi Narasimha Rao Bhagavatula",
