@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -241,3 +241,236 @@ def validate_against_schema(credential: Mapping[str, Any], registry: Registry) -
         where = "/".join(str(p) for p in error.path[1:]) or "(top)"
         raise SchemaViolation(f"{where}: {error.message[:200]}", field=where) from error
     return cert_type
+
+
+# -- reading a credential -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class QualificationView:
+    degree: str | None
+    university: str | None
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntryView:
+    """One ``credentialStatus`` entry (Bitstring Status List §2.1, ``BitstringStatusListEntry``)."""
+
+    id: str | None
+    type: str | None
+    purpose: str | None
+    index: int | None
+    list_credential: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectView:
+    """``credentialSubject``: a RegisteredPractitioner (docs/credential.md). A field the payload
+    does not carry is ``None``."""
+
+    name: str | None = None
+    name_hi: str | None = None
+    father_name: str | None = None
+    profession: str | None = None
+    council: str | None = None
+    council_hi: str | None = None
+    registration_number: str | None = None
+    registration_date: date | None = None
+    registration_type: str | None = None
+    qualifications: tuple[QualificationView, ...] = ()
+    addressee: str | None = None
+    purpose: str | None = None
+    destination: str | None = None
+
+    def extra(self, name: str) -> str | None:
+        """A certificate type's extra field (``CertificateType.extra_fields``) by JSON name."""
+        return {"addressee": self.addressee, "purpose": self.purpose,
+                "destination": self.destination}.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialView:
+    """A typed, read-only view of a credential payload, for code that reads what it says.
+
+    It is built once from the already-parsed payload and does not validate it: the data model
+    (``check_data_model``) and the certificate type's schema (``validate_against_schema``) do
+    that. A field the payload lacks is ``None`` (or empty). A field of the wrong JSON type is a
+    ``MalformedCredential`` naming it, unless the view is built with ``strict=False``, for a
+    verifier that must still report what it can of an odd payload; then it is read as absent.
+    ``valid_from_text`` and ``valid_until_text`` are the dateTimeStamps as signed (VC 2.0 §4.9),
+    for display that must repeat the credential's own words.
+    """
+
+    types: tuple[str, ...] = ()
+    id: str | None = None
+    issuer: str | None = None
+    issued_at: datetime | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    valid_from_text: str | None = None
+    valid_until_text: str | None = None
+    subject: SubjectView = SubjectView()
+    status: tuple[StatusEntryView, ...] = ()
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], *, strict: bool = True) -> CredentialView:
+        read = _Reader(strict)
+        valid_from = read.text(payload, "validFrom")
+        valid_until = read.text(payload, "validUntil")
+        return cls(
+            types=read.texts(payload, "type"),
+            id=read.text(payload, "id"),
+            issuer=read.issuer(payload),
+            issued_at=read.numeric_date(payload, "iat"),
+            valid_from=read.time(valid_from, "validFrom"),
+            valid_until=read.time(valid_until, "validUntil"),
+            valid_from_text=valid_from,
+            valid_until_text=valid_until,
+            subject=read.subject(payload),
+            status=read.status(payload))
+
+
+class _Reader:
+    """Reads JSON values as typed ones: a wrong type raises when strict, else reads as absent."""
+
+    __slots__ = ("strict",)
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+
+    def wrong(self, where: str, expected: str) -> None:
+        if self.strict:
+            raise MalformedCredential(f"{where} must be {expected}", field=where)
+
+    def text(self, data: Mapping[str, Any], key: str, at: str = "") -> str | None:
+        value = data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.wrong(at + key, "a string")
+        return None
+
+    def integer(self, data: Mapping[str, Any], key: str, at: str) -> int | None:
+        value = data.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        self.wrong(at + key, "an integer")
+        return None
+
+    def texts(self, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        self.wrong(key, "a list of strings")
+        return tuple(i for i in value if isinstance(i, str)) if isinstance(value, list) else ()
+
+    def objects(self, data: Mapping[str, Any], key: str, at: str = "", *, lone: bool
+                ) -> list[tuple[int, Mapping[str, Any]]]:
+        """The objects listed under ``key`` with their positions (a lone object counts as a
+        list of one where ``lone``, as ``credentialStatus`` allows)."""
+        value = data.get(key)
+        if value is None:
+            return []
+        if lone and isinstance(value, Mapping):
+            return [(0, value)]
+        if not isinstance(value, list):
+            self.wrong(at + key, "an object or a list of objects" if lone else "a list of objects")
+            return []
+        items = []
+        for i, item in enumerate(value):
+            if isinstance(item, Mapping):
+                items.append((i, item))
+            else:
+                self.wrong(f"{at}{key}[{i}]", "an object")
+        return items
+
+    def time(self, value: str | None, key: str) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return parse_time(value, key)
+        except MalformedCredential:
+            if self.strict:
+                raise
+            return None
+
+    def numeric_date(self, data: Mapping[str, Any], key: str) -> datetime | None:
+        """A JWT NumericDate (RFC 7519 §2): seconds since the epoch, as an aware UTC datetime."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            self.wrong(key, "a number of seconds (NumericDate)")
+            return None
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError) as err:
+            if self.strict:
+                raise MalformedCredential(f"{key} {value!r} is out of range", field=key) from err
+            return None
+
+    def date(self, data: Mapping[str, Any], key: str, at: str) -> date | None:
+        value = self.text(data, key, at)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError as err:
+            if self.strict:
+                raise MalformedCredential(f"{at}{key} {value!r} is not a date (YYYY-MM-DD)",
+                                          field=at + key) from err
+            return None
+
+    def issuer(self, payload: Mapping[str, Any]) -> str | None:
+        value = payload.get("issuer")
+        if isinstance(value, Mapping):
+            return self.text(value, "id", "issuer.")
+        return self.text(payload, "issuer")
+
+    def subject(self, payload: Mapping[str, Any]) -> SubjectView:
+        data = payload.get("credentialSubject")
+        if data is None:
+            return SubjectView()
+        if not isinstance(data, Mapping):
+            self.wrong("credentialSubject", "an object")
+            return SubjectView()
+        at = "credentialSubject."
+        return SubjectView(
+            name=self.text(data, "name", at), name_hi=self.text(data, "nameHi", at),
+            father_name=self.text(data, "fatherName", at),
+            profession=self.text(data, "profession", at),
+            council=self.text(data, "council", at), council_hi=self.text(data, "councilHi", at),
+            registration_number=self.text(data, "registrationNumber", at),
+            registration_date=self.date(data, "registrationDate", at),
+            registration_type=self.text(data, "registrationType", at),
+            qualifications=tuple(self.qualification(q, f"{at}qualifications[{i}].")
+                                 for i, q in self.objects(data, "qualifications", at,
+                                                          lone=False)),
+            addressee=self.text(data, "addressee", at), purpose=self.text(data, "purpose", at),
+            destination=self.text(data, "destination", at))
+
+    def qualification(self, data: Mapping[str, Any], at: str) -> QualificationView:
+        return QualificationView(self.text(data, "degree", at),
+                                 self.text(data, "university", at),
+                                 self.integer(data, "year", at))
+
+    def status(self, payload: Mapping[str, Any]) -> tuple[StatusEntryView, ...]:
+        return tuple(self.status_entry(entry, f"credentialStatus[{i}].")
+                     for i, entry in self.objects(payload, "credentialStatus", lone=True))
+
+    def status_entry(self, data: Mapping[str, Any], at: str) -> StatusEntryView:
+        return StatusEntryView(id=self.text(data, "id", at), type=self.text(data, "type", at),
+                               purpose=self.text(data, "statusPurpose", at),
+                               index=self.index(data, at),
+                               list_credential=self.text(data, "statusListCredential", at))
+
+    def index(self, entry: Mapping[str, Any], at: str) -> int | None:
+        """``statusListIndex``: a non-negative integer written in base 10 as a string
+        (Bitstring Status List §2.1)."""
+        value = self.text(entry, "statusListIndex", at)
+        if value is None:
+            return None
+        if value.isascii() and value.isdigit():
+            return int(value)
+        self.wrong(at + "statusListIndex", "a non-negative integer written as a string")
+        return None
