@@ -314,23 +314,29 @@ class CredentialView:
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any], *, strict: bool = True) -> CredentialView:
         read = _Reader(strict)
-        valid_from = read.text(payload, "validFrom")
-        valid_until = read.text(payload, "validUntil")
+        id_, valid_from, valid_until = read.texts(payload, ("id", "validFrom", "validUntil"))
         return cls(
-            types=read.texts(payload, "type"),
-            id=read.text(payload, "id"),
-            issuer=read.issuer(payload),
+            types=read.text_list(payload, "type"), id=id_, issuer=read.issuer(payload),
             issued_at=read.numeric_date(payload, "iat"),
             valid_from=read.time(valid_from, "validFrom"),
             valid_until=read.time(valid_until, "validUntil"),
-            valid_from_text=valid_from,
-            valid_until_text=valid_until,
-            subject=read.subject(payload),
-            status=read.status(payload))
+            valid_from_text=valid_from, valid_until_text=valid_until,
+            subject=read.subject(payload), status=read.status(payload))
+
+
+_OBJECT = (dict, Mapping)  # dict first: an ABC isinstance check costs ~4x a plain one
+_SUBJECT_TEXTS = ("name", "nameHi", "fatherName", "profession", "council", "councilHi",
+                  "registrationNumber", "registrationType", "addressee", "purpose", "destination")
+_STATUS_TEXTS = ("id", "type", "statusPurpose", "statusListIndex", "statusListCredential")
+_TEXT, _INT = (str, type(None)), (int, type(None))  # exact classes, for the fast paths
 
 
 class _Reader:
-    """Reads JSON values as typed ones: a wrong type raises when strict, else reads as absent."""
+    """Reads JSON values as typed ones: a wrong type raises when strict, else reads as absent.
+
+    The view is built on every issuance and verification, so the common case (every field
+    absent or a string) is read in bulk; only a payload with a wrong-typed field is read again
+    field by field, to name it."""
 
     __slots__ = ("strict",)
 
@@ -340,6 +346,14 @@ class _Reader:
     def wrong(self, where: str, expected: str) -> None:
         if self.strict:
             raise MalformedCredential(f"{where} must be {expected}", field=where)
+
+    def texts(self, data: Mapping[str, Any], keys: tuple[str, ...], at: str = ""
+              ) -> list[str | None]:
+        values = [data.get(key) for key in keys]
+        for value in values:
+            if value is not None and value.__class__ is not str:
+                return [self.text(data, key, at) for key in keys]
+        return values
 
     def text(self, data: Mapping[str, Any], key: str, at: str = "") -> str | None:
         value = data.get(key)
@@ -355,7 +369,7 @@ class _Reader:
         self.wrong(at + key, "an integer")
         return None
 
-    def texts(self, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    def text_list(self, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
         value = data.get(key)
         if value is None:
             return ()
@@ -371,14 +385,14 @@ class _Reader:
         value = data.get(key)
         if value is None:
             return []
-        if lone and isinstance(value, Mapping):
+        if lone and isinstance(value, _OBJECT):
             return [(0, value)]
         if not isinstance(value, list):
             self.wrong(at + key, "an object or a list of objects" if lone else "a list of objects")
             return []
         items = []
         for i, item in enumerate(value):
-            if isinstance(item, Mapping):
+            if isinstance(item, _OBJECT):
                 items.append((i, item))
             else:
                 self.wrong(f"{at}{key}[{i}]", "an object")
@@ -409,21 +423,20 @@ class _Reader:
                 raise MalformedCredential(f"{key} {value!r} is out of range", field=key) from err
             return None
 
-    def date(self, data: Mapping[str, Any], key: str, at: str) -> date | None:
-        value = self.text(data, key, at)
+    def date(self, value: str | None, where: str) -> date | None:
         if value is None:
             return None
         try:
             return date.fromisoformat(value)
         except ValueError as err:
             if self.strict:
-                raise MalformedCredential(f"{at}{key} {value!r} is not a date (YYYY-MM-DD)",
-                                          field=at + key) from err
+                raise MalformedCredential(f"{where} {value!r} is not a date (YYYY-MM-DD)",
+                                          field=where) from err
             return None
 
     def issuer(self, payload: Mapping[str, Any]) -> str | None:
         value = payload.get("issuer")
-        if isinstance(value, Mapping):
+        if isinstance(value, _OBJECT):
             return self.text(value, "id", "issuer.")
         return self.text(payload, "issuer")
 
@@ -431,46 +444,63 @@ class _Reader:
         data = payload.get("credentialSubject")
         if data is None:
             return SubjectView()
-        if not isinstance(data, Mapping):
+        if not isinstance(data, _OBJECT):
             self.wrong("credentialSubject", "an object")
             return SubjectView()
         at = "credentialSubject."
+        (name, name_hi, father_name, profession, council, council_hi, registration_number,
+         registration_type, addressee, purpose, destination) = self.texts(data, _SUBJECT_TEXTS, at)
         return SubjectView(
-            name=self.text(data, "name", at), name_hi=self.text(data, "nameHi", at),
-            father_name=self.text(data, "fatherName", at),
-            profession=self.text(data, "profession", at),
-            council=self.text(data, "council", at), council_hi=self.text(data, "councilHi", at),
-            registration_number=self.text(data, "registrationNumber", at),
-            registration_date=self.date(data, "registrationDate", at),
-            registration_type=self.text(data, "registrationType", at),
-            qualifications=tuple(self.qualification(q, f"{at}qualifications[{i}].")
-                                 for i, q in self.objects(data, "qualifications", at,
-                                                          lone=False)),
-            addressee=self.text(data, "addressee", at), purpose=self.text(data, "purpose", at),
-            destination=self.text(data, "destination", at))
+            name=name, name_hi=name_hi, father_name=father_name, profession=profession,
+            council=council, council_hi=council_hi, registration_number=registration_number,
+            registration_date=self.date(self.text(data, "registrationDate", at),
+                                        at + "registrationDate"),
+            registration_type=registration_type,
+            qualifications=self.qualifications(data, at),
+            addressee=addressee, purpose=purpose, destination=destination)
+
+    def qualifications(self, subject: Mapping[str, Any], at: str
+                       ) -> tuple[QualificationView, ...]:
+        value = subject.get("qualifications")
+        if value.__class__ is list:  # fast path: objects whose fields have the right types
+            views = [QualificationView(q.get("degree"), q.get("university"), q.get("year"))
+                     for q in value if q.__class__ is dict]
+            if len(views) == len(value) and all(
+                    v.degree.__class__ in _TEXT and v.university.__class__ in _TEXT
+                    and v.year.__class__ in _INT for v in views):
+                return tuple(views)
+        return tuple(self.qualification(q, f"{at}qualifications[{i}].")
+                     for i, q in self.objects(subject, "qualifications", at, lone=False))
 
     def qualification(self, data: Mapping[str, Any], at: str) -> QualificationView:
-        return QualificationView(self.text(data, "degree", at),
-                                 self.text(data, "university", at),
-                                 self.integer(data, "year", at))
+        degree, university = self.texts(data, ("degree", "university"), at)
+        return QualificationView(degree, university, self.integer(data, "year", at))
 
     def status(self, payload: Mapping[str, Any]) -> tuple[StatusEntryView, ...]:
+        value = payload.get("credentialStatus")
+        if value.__class__ is list:  # fast path: entries written as the status list writes them
+            entries = [e for e in value if e.__class__ is dict]
+            if len(entries) == len(value) and all(
+                    e.get(key).__class__ in _TEXT for e in entries for key in _STATUS_TEXTS):
+                return tuple(StatusEntryView(
+                    e.get("id"), e.get("type"), e.get("statusPurpose"),
+                    self.index(e.get("statusListIndex"), f"credentialStatus[{i}].statusListIndex"),
+                    e.get("statusListCredential")) for i, e in enumerate(entries))
         return tuple(self.status_entry(entry, f"credentialStatus[{i}].")
                      for i, entry in self.objects(payload, "credentialStatus", lone=True))
 
     def status_entry(self, data: Mapping[str, Any], at: str) -> StatusEntryView:
-        return StatusEntryView(id=self.text(data, "id", at), type=self.text(data, "type", at),
-                               purpose=self.text(data, "statusPurpose", at),
-                               index=self.index(data, at),
-                               list_credential=self.text(data, "statusListCredential", at))
+        id_, type_, purpose, index, list_credential = self.texts(data, _STATUS_TEXTS, at)
+        return StatusEntryView(id=id_, type=type_, purpose=purpose,
+                               index=self.index(index, at + "statusListIndex"),
+                               list_credential=list_credential)
 
-    def index(self, entry: Mapping[str, Any], at: str) -> int | None:
+    def index(self, value: str | None, where: str) -> int | None:
         """``statusListIndex``: a non-negative integer written in base 10 as a string
         (Bitstring Status List §2.1)."""
-        value = self.text(entry, "statusListIndex", at)
         if value is None:
             return None
         if value.isascii() and value.isdigit():
             return int(value)
-        self.wrong(at + "statusListIndex", "a non-negative integer written as a string")
+        self.wrong(where, "a non-negative integer written as a string")
         return None

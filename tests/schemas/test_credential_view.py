@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from datetime import UTC, date, datetime
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -65,6 +66,20 @@ def test_a_built_credential_reads_back_whole() -> None:
                         purpose=e["statusPurpose"], index=1207,
                         list_credential=e["statusListCredential"])
         for e in status_entries("https://pramaan.example", 3, 1207))
+
+
+def _read_only(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _read_only(v) for k, v in value.items()})
+    return [_read_only(v) for v in value] if isinstance(value, list) else value
+
+
+def test_any_mapping_reads_like_a_dict() -> None:
+    """Objects that are not plain dicts take the field-by-field reading, not the fast path for
+    parsed JSON; both must see the same credential."""
+    payload = build("noc", purpose="Transfer", destination="Delhi Dental Council")
+    assert CredentialView.from_payload(_read_only(payload)) == \
+        CredentialView.from_payload(payload)
 
 
 def test_the_view_is_read_only_and_leaves_the_payload_alone() -> None:
