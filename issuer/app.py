@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.http import BodyCap, error_response
-from issuer.outbox.runner import worker_lifespan
+from issuer.outbox.runner import start_worker
 from issuer.routes import register_routes
 from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
-from issuer.web.pages import error_page
-from schemas.errors import ConfigurationError, PramaanError
+from issuer.web.common import error_page
+from schemas.errors import (
+    ConfigurationError,
+    InputTooLarge,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    PramaanError,
+)
 
 __all__ = ["IssuerState", "build_state", "create_app"]
+
+
+@asynccontextmanager
+async def _outbox_worker(app: FastAPI) -> AsyncIterator[None]:
+    """Run the outbox worker beside the HTTP service (``PRAMAAN_OUTBOX_WORKER``)."""
+    worker = start_worker(app.state.pramaan)
+    try:
+        yield
+    finally:
+        worker.stop()
 
 
 def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
@@ -27,7 +49,7 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
     app = FastAPI(title="Pramaan issuer", version="0.1.0",
                   description="Issues council certificates as W3C verifiable credentials "
                               "(vc+jwt). Staff endpoints need a bearer token.",
-                  lifespan=worker_lifespan if settings.outbox_worker else None)
+                  lifespan=_outbox_worker if settings.outbox_worker else None)
     app.state.pramaan = state
     register_routes(app)
     _install_error_handlers(app)
@@ -37,18 +59,61 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    """Every error the issuer answers, in the one shape (``docs/errors.md``), or as HTML on the
+    pages under /p/ and /s/: its own errors, FastAPI's request validation, and Starlette's
+    routing (an unknown route, a method the route does not take)."""
+
     @app.exception_handler(PramaanError)
     async def _pramaan(request: Request, err: PramaanError) -> Response:
-        if request.url.path.startswith(("/p/", "/s/")) and not isinstance(
-                err, ConfigurationError):
-            return error_page(request, err)  # the pages answer in HTML
-        return error_response(err)
+        return _answer(request, err)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, err: RequestValidationError) -> Response:
         problems = [{"field": "/".join(str(p) for p in e["loc"][1:]), "problem": e["msg"]}
                     for e in err.errors()]
-        return JSONResponse({"error": "request.invalid", "detail": "the request body is not valid",
-                             "problems": problems}, status_code=422)
+        return _answer(request, _validation_error(err), problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, err: StarletteHTTPException) -> Response:
+        return _answer(request, _routing_error(request, err), headers=err.headers)
 
 
+def _answer(request: Request, err: PramaanError, *, headers: Mapping[str, str] | None = None,
+            **extra: Any) -> Response:
+    if request.url.path.startswith(("/p/", "/s/")) and not isinstance(err, ConfigurationError):
+        return error_page(request, err)  # the pages answer in HTML
+    response = error_response(err, **extra)
+    response.headers.update(headers or {})
+    return response
+
+
+def _validation_error(err: RequestValidationError) -> InvalidRequest:
+    """400 ``request.invalid`` (as the verifier answers a malformed request) naming the first
+    field that is wrong and how; ``problems`` (added by the handler) lists them all."""
+    errors = err.errors()
+    if not errors:
+        return InvalidRequest("the request is not valid")
+    first = errors[0]
+    where = "/".join(str(p) for p in first["loc"]) or "request"
+    others = len(errors) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+    return InvalidRequest(f"{where}: {first['msg']}{more}",
+                          hint="correct the field and send the request again")
+
+
+def _routing_error(request: Request, err: StarletteHTTPException) -> PramaanError:
+    """Starlette's routing errors as ours. The issuer raises no ``HTTPException`` itself; any
+    other one (FastAPI's body parsing) is the caller's 400, or ours past 499."""
+    where = f"{request.method} {request.url.path}"
+    if err.status_code == 404:
+        return NotFound(f"there is no route {request.url.path}",
+                        hint="the routes are described at /docs")
+    if err.status_code == 405:
+        allowed = (err.headers or {}).get("Allow") or (err.headers or {}).get("allow")
+        return MethodNotAllowed(f"{where} is not allowed",
+                                hint=f"this route takes {allowed}" if allowed else None)
+    if err.status_code == 413:
+        return InputTooLarge(str(err.detail))
+    if err.status_code >= 500:
+        return PramaanError(f"{where}: {err.detail}")
+    return InvalidRequest(f"{where}: {err.detail}")

@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from issuer.applications.api import router as applications_router
+from issuer.applications.review_api import router as review_router
 from issuer.audit.api import router as audit_router
 from issuer.credentials.api import router as credentials_router
 from issuer.digilocker.api import router as digilocker_router
@@ -12,10 +13,11 @@ from issuer.public_api import router as public_router
 from issuer.registry.api import router as registry_router
 from issuer.status.api import router as status_router
 from issuer.web.pages import router as pages_router
+from issuer.web.staff_pages import router as staff_pages_router
 
 
 def register_routes(app: FastAPI) -> None:
     for router in (keys_router, public_router, registry_router, credentials_router,
                    status_router, audit_router, mail_router, digilocker_router,
-                   applications_router, pages_router):
+                   applications_router, review_router, pages_router, staff_pages_router):
         app.include_router(router)

@@ -1,8 +1,16 @@
 """Issuer settings (environment prefix ``PRAMAAN_``). Nothing is read at import time.
 
-Demo secrets are refused outside ``env=dev`` (the FastAPI template's
-``_enforce_non_default_secrets``): a production deployment cannot start with the passphrase
+Fail closed: ``PRAMAAN_ENV`` unset means ``production``, and production refuses every built-in
+demo secret (key passphrase, link secrets, session secrets), naming the variable to set (the
+FastAPI template's ``_enforce_non_default_secrets``). Only an explicit ``PRAMAAN_ENV=dev`` or
+``test`` accepts them, so a deployment that forgot a variable does not start with the passphrase
 the README prints.
+
+Relative paths resolve against ``PRAMAAN_HOME`` (default: the current directory when the settings
+are loaded), once, at load: a relative SQLite ``database_url`` (``sqlite:///var/pramaan.db``),
+``maildir``, ``data_dir`` and ``registry_files`` are absolute from then on, so every message names
+a real location and a later ``chdir`` changes nothing. ``scripts/demo-env`` sets ``PRAMAAN_HOME``
+to the repository, so the demo's ``var/`` is the same wherever a command runs.
 """
 
 from __future__ import annotations
@@ -12,10 +20,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-DEMO_PASSPHRASE = "dev-only-passphrase-change-me"
-DEMO_LINK_SECRET = "dev-only-link-secret-change-me"
-DEMO_SESSION_SECRET = "dev-only-session-secret-change-me"
+DEMO_PASSPHRASE = "dev-only-passphrase-change-me"  # noqa: S105 (the demo value, refused outside dev/test)
+DEMO_LINK_SECRET = "dev-only-link-secret-change-me"  # noqa: S105 (the demo value, refused outside dev/test)
+DEMO_SESSION_SECRET = "dev-only-session-secret-change-me"  # noqa: S105 (the demo value, refused outside dev/test)
+DEMO_ENVS = ("dev", "test")
+"""The only values of ``PRAMAAN_ENV`` that accept the built-in demo secrets."""
 
 
 class DigiLockerDocType(BaseModel):
@@ -42,7 +54,9 @@ def _demo_doc_types() -> list[DigiLockerDocType]:
 class IssuerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRAMAAN_", env_file=None, extra="ignore")
 
-    env: Literal["dev", "test", "production"] = "dev"
+    env: Literal["dev", "test", "production"] = "production"
+    home: Path = Field(default_factory=Path.cwd)
+    """What relative paths below resolve against (``PRAMAAN_HOME``); absolute after loading."""
     database_url: str = "sqlite:///var/pramaan.db"
     key_passphrase: SecretStr = SecretStr(DEMO_PASSPHRASE)
     signing_algorithm: Literal["ES256", "ES384", "EdDSA"] = "ES256"
@@ -104,16 +118,38 @@ class IssuerSettings(BaseSettings):
     digilocker_client_secret: SecretStr | None = None
 
     @model_validator(mode="after")
+    def _resolve_paths(self) -> IssuerSettings:
+        self.home = self.home.expanduser().resolve()
+        self.database_url = _absolute_sqlite(self.database_url, self.home)
+        self.maildir = self.home / self.maildir.expanduser()
+        self.data_dir = self.home / self.data_dir.expanduser()
+        self.registry_files = [self.home / p.expanduser() for p in self.registry_files]
+        return self
+
+    @model_validator(mode="after")
     def _refuse_demo_secrets(self) -> IssuerSettings:
-        if self.env == "production" and self.key_passphrase.get_secret_value() == DEMO_PASSPHRASE:
-            raise ValueError("PRAMAAN_KEY_PASSPHRASE is the demo passphrase; set a real one "
-                             "(or PRAMAAN_ENV=dev for a local demo)")
-        if self.env == "production" and any(
-                k.get_secret_value() == DEMO_LINK_SECRET for k in self.link_secrets):
-            raise ValueError("PRAMAAN_LINK_SECRETS holds the demo secret; set a real one")
-        if self.env == "production" and any(
-                k.get_secret_value() == DEMO_SESSION_SECRET for k in self.session_secrets):
-            raise ValueError("PRAMAAN_SESSION_SECRETS holds the demo secret; set a real one")
+        demo = self.demo_secrets()
+        if demo and self.env not in DEMO_ENVS:
+            why = ("PRAMAAN_ENV is unset, which means production" if "env" not in
+                   self.model_fields_set else f"PRAMAAN_ENV is {self.env}")
+            raise ValueError(f"built-in demo secrets are refused ({why}): set "
+                             f"{', '.join(demo)} to real secrets, or PRAMAAN_ENV=dev for a "
+                             "local demo")
+        return self
+
+    def demo_secrets(self) -> list[str]:
+        """The variables still holding a built-in demo secret."""
+        found = []
+        if self.key_passphrase.get_secret_value() == DEMO_PASSPHRASE:
+            found.append("PRAMAAN_KEY_PASSPHRASE")
+        if any(k.get_secret_value() == DEMO_LINK_SECRET for k in self.link_secrets):
+            found.append("PRAMAAN_LINK_SECRETS")
+        if any(k.get_secret_value() == DEMO_SESSION_SECRET for k in self.session_secrets):
+            found.append("PRAMAAN_SESSION_SECRETS")
+        return found
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> IssuerSettings:
         if not self.session_secrets or any(len(k.get_secret_value()) < 16
                                            for k in self.session_secrets):
             raise ValueError("PRAMAAN_SESSION_SECRETS needs at least one secret of 16+ characters")
@@ -127,3 +163,17 @@ class IssuerSettings(BaseSettings):
         if len(self.key_passphrase.get_secret_value()) < 12:
             raise ValueError("PRAMAAN_KEY_PASSPHRASE must be at least 12 characters")
         return self
+
+
+def _absolute_sqlite(url: str, home: Path) -> str:
+    """``url`` with a relative SQLite file made absolute under ``home``; other URLs unchanged."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise ValueError("PRAMAAN_DATABASE_URL is not a database URL, e.g. "
+                         "sqlite:///var/pramaan.db or postgresql+psycopg://host/db") from err
+    file = parsed.database
+    if (parsed.get_backend_name() != "sqlite" or not file or file == ":memory:"
+            or file.startswith("file:") or Path(file).expanduser().is_absolute()):
+        return url
+    return parsed.set(database=str(home / file)).render_as_string(hide_password=False)

@@ -4,6 +4,10 @@ Branches follow whose fault it is: the caller's request (``InvalidRequest``), th
 checked (``CredentialRejected``), a remote service (``UpstreamUnavailable``) or our own
 configuration (``ConfigurationError``). Every error carries a machine ``code``, a human ``detail``
 naming what was checked, an optional ``hint`` saying what to do, and its facts as attributes.
+
+This module is the one catalogue of codes: each code is the ``code`` of exactly one class here,
+and other modules name a code only through its class (``Revoked.code``), never as a string
+(``tests/schemas/test_errors.py``). ``docs/errors.md`` lists them all.
 """
 
 from __future__ import annotations
@@ -15,22 +19,23 @@ class PramaanError(Exception):
     code = "pramaan.error"
     http_status = 500
 
-    def __init__(self, detail: str, *, hint: str | None = None, code: str | None = None,
-                 **facts: Any) -> None:
+    def __init__(self, detail: str, *, hint: str | None = None, **facts: Any) -> None:
+        if _RESERVED.intersection(facts):
+            raise TypeError(f"{type(self).__name__}: {sorted(_RESERVED.intersection(facts))} "
+                            "belong to the class, not to one error; raise a subclass instead")
         super().__init__(detail)
         self.detail = detail
         self.hint = hint
-        if code is not None:
-            self.code = code
         self.facts = facts
         for name, value in facts.items():
             setattr(self, name, value)
 
     def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.code, "detail": self.detail}
-        if self.hint:
-            body["hint"] = self.hint
-        return body
+        """The one error body (``docs/errors.md``): all three keys, ``hint`` null when none."""
+        return {"error": self.code, "detail": self.detail, "hint": self.hint}
+
+
+_RESERVED = frozenset({"code", "http_status"})
 
 
 # -- the caller's fault -------------------------------------------------------------------------
@@ -44,14 +49,39 @@ class InputTooLarge(InvalidRequest):
     http_status = 413
 
 
+class LengthRequired(InputTooLarge):
+    """A document upload without a Content-Length: its size cannot be checked before reading."""
+
+    code = "request.length_required"
+
+
+class MethodNotAllowed(InvalidRequest):
+    """An HTTP method the route does not take (the ``Allow`` header names those it does)."""
+
+    code = "request.method_not_allowed"
+    http_status = 405
+
+
 class Unauthenticated(InvalidRequest):
     code = "auth.unauthenticated"
     http_status = 401
 
 
+class SignInCodeInvalid(Unauthenticated):
+    """A mailed sign-in code that is wrong, already used or expired (one answer for all three)."""
+
+    code = "auth.code_invalid"
+
+
 class Forbidden(InvalidRequest):
     code = "auth.forbidden"
     http_status = 403
+
+
+class CsrfRejected(Forbidden):
+    """A form post whose CSRF token does not match the session: stale, or from another site."""
+
+    code = "auth.csrf"
 
 
 class RateLimited(InvalidRequest):
@@ -71,8 +101,53 @@ class Conflict(InvalidRequest):
     http_status = 409
 
 
+class IdempotencyMismatch(Conflict):
+    """An Idempotency-Key already used by this token for a different issue request."""
+
+    code = "idempotency.mismatch"
+
+
+class DuplicateApplication(Conflict):
+    """An applicant's second open application of one kind for one registration."""
+
+    code = "application.duplicate"
+
+
+class TooManyDocuments(Conflict):
+    """An upload past the number of documents one application may carry."""
+
+    code = "application.too_many_documents"
+
+
 class InvalidTransition(Conflict):
     code = "status.invalid_transition"
+
+
+class InvalidApplicationTransition(InvalidTransition):
+    """An application step its current state does not allow (e.g. approving a rejected one)."""
+
+    code = "application.invalid_transition"
+
+
+class RegistrationNotCurrent(InvalidTransition):
+    """A certificate or application for a registration outside its validity period."""
+
+    code = "registration.not_current"
+
+
+class RegistrationNotPermanent(InvalidTransition):
+    """A No-Objection Certificate asked for on a provisional registration."""
+
+    code = "registration.not_permanent"
+
+
+class ExpiredNotReissued(InvalidTransition):
+    """A re-issue of a certificate whose validity has ended: a new certificate is issued instead.
+
+    Its own code, not ``credential.expired``: that one is the verifier's verdict on a credential
+    (422); this is the issuer refusing a staff request (409)."""
+
+    code = "reissue.expired"
 
 
 class UnsupportedInput(InvalidRequest):
@@ -213,10 +288,76 @@ class KeyNotValidAtIssuance(CredentialRejected):
     code = "credential.key_window"
 
 
+# W3C Bitstring Status List v1.0 §3.2: these codes are the spec's own names, in its namespace.
+class StatusError(CredentialRejected):
+    """A status list could not be used; never raised itself, so it has no code of its own: each
+    subclass's ``code`` is the W3C error name (§3.2)."""
+
+
+class StatusRetrievalError(StatusError):
+    code = "STATUS_RETRIEVAL_ERROR"
+
+
+class StatusVerificationError(StatusError):
+    code = "STATUS_VERIFICATION_ERROR"
+
+
+class StatusListLengthError(StatusError):
+    code = "STATUS_LIST_LENGTH_ERROR"
+
+
+class StatusRangeError(StatusError):
+    code = "RANGE_ERROR"
+
+
+class MalformedStatus(StatusError):
+    code = "MALFORMED_VALUE_ERROR"
+
+
 # -- someone else's fault -----------------------------------------------------------------------
 class UpstreamUnavailable(PramaanError):
     code = "upstream.unavailable"
     http_status = 503
+
+
+class SmtpUnavailable(UpstreamUnavailable):
+    """The SMTP server did not take a message; the outbox retries it with backoff."""
+
+    code = "mail.smtp_unavailable"
+
+
+class MaildirUnavailable(UpstreamUnavailable):
+    """The maildir (the mail transport of development and tests) could not be written."""
+
+    code = "mail.maildir_unavailable"
+
+
+class DigiLockerPushUnavailable(UpstreamUnavailable):
+    """DigiLocker's push endpoint could not be reached; the outbox retries it."""
+
+    code = "digilocker.push_unavailable"
+
+
+class DigiLockerPushRefused(UpstreamUnavailable):
+    """DigiLocker answered a push with an HTTP error; the outbox retries it."""
+
+    code = "digilocker.push_refused"
+
+
+class StatusUnknown(UpstreamUnavailable):
+    """A verifier offline without status data for the credential's list: not judged.
+
+    Reported as a status check's code (``verifier/status.py``), not raised."""
+
+    code = "status.unknown"
+
+
+class StatusStale(UpstreamUnavailable):
+    """A verifier's offline status data older than it may rely on: not judged.
+
+    Reported as a status check's code (``verifier/status.py``), not raised."""
+
+    code = "status.stale"
 
 
 # -- ours ---------------------------------------------------------------------------------------
@@ -225,3 +366,9 @@ class ConfigurationError(PramaanError):
 
     code = "configuration"
     http_status = 500
+
+
+class NoOutboxHandler(ConfigurationError):
+    """An outbox message of a kind this build has no handler for; recorded on the message."""
+
+    code = "outbox.no_handler"

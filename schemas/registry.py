@@ -72,8 +72,9 @@ class Registry:
         try:
             return self.certificate_types[type_id]
         except KeyError:
+            known = ", ".join(sorted(self.certificate_types))
             raise NotFound(f"certificate type {type_id!r} is not known",
-                           hint=f"use one of: {', '.join(sorted(self.certificate_types))}") from None
+                           hint=f"use one of: {known}") from None
 
     def certificate_type_by_vc_type(self, vc_types: Iterable[str]) -> CertificateType | None:
         wanted = set(vc_types)
@@ -99,7 +100,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
-    """Merge the built-in data with a deployment's extra files; later files add or override by id."""
+    """Merge the built-in data with a deployment's extra files; later files add or override by
+    id."""
     professions: dict[str, Profession] = {}
     councils: dict[str, Council] = {}
     types: dict[str, CertificateType] = {}
@@ -114,7 +116,8 @@ def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
     for council in councils.values():
         if council.profession not in professions:
             raise ConfigurationError(
-                f"council {council.id!r} names profession {council.profession!r}, which no file defines")
+                f"council {council.id!r} names profession {council.profession!r}, which no file "
+                "defines")
     return Registry(professions, councils, types)
 
 

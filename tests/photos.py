@@ -110,7 +110,7 @@ def _perspective_coefficients(target: list[tuple[float, float]],
                               source: list[tuple[float, float]]) -> tuple[float, ...]:
     """PIL's eight coefficients mapping each output point in ``target`` to ``source``."""
     rows = []
-    for (x, y), (u, v) in zip(target, source):
+    for (x, y), (u, v) in zip(target, source, strict=True):
         rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
         rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
     solution = np.linalg.solve(np.array(rows, dtype=np.float64),

@@ -27,3 +27,4 @@ def test_demo_settings_parse_for_both_services(monkeypatch) -> None:  # type: ig
     assert json.loads(demo["PRAMAAN_VERIFIER_TRUSTED_ISSUERS"])[0]["issuer"] == \
         issuer.public_base_url
     assert verifier.page_url == issuer.verify_page_url
+    assert issuer.home == ROOT and issuer.database_url == f"sqlite:///{ROOT}/var/pramaan.db"

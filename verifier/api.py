@@ -9,86 +9,37 @@ could examine, verified or not; 4xx is kept for input that holds no credential a
 
 from __future__ import annotations
 
-import inspect
-import json
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from schemas.errors import (
-    ConfigurationError,
-    InputTooLarge,
-    InvalidRequest,
-    PramaanError,
-    RateLimited,
-)
+from schemas.errors import PramaanError
+from schemas.http import ASGIApp, BodyLimit, Receive, Scope, Send, read_body
 from verifier import inputs, vcalm, web
+from verifier.http import (
+    JSON_HINT,
+    MAX_JSON_BYTES,
+    RequestRoute,
+    VerifierState,
+    error_response,
+    get_state,
+    install_error_handlers,
+    json_response,
+    parse_json_body,
+    wall_clock,
+)
 from verifier.ratelimit import RateLimiter
 from verifier.settings import VerifierSettings
 from verifier.trust import FetchNeeded, cache_only
 from verifier.verify import VerificationResult, Verifier
 
-log = logging.getLogger("pramaan.verifier")
-MAX_JSON_BYTES = 64 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class VerifierState:
-    settings: VerifierSettings
-    verifier: Verifier
-    clock: Callable[[], datetime] = wall_clock
-    """Read once per request; tests pass a fixed one."""
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=0, burst=0))
-
-
-def get_state(request: Request) -> VerifierState:
-    state: VerifierState = request.app.state.pramaan
-    return state
-
-
-class RequestRoute(APIRoute):
-    """A documented route whose endpoint takes the bare ``Request`` and returns a ``Response``.
-
-    FastAPI's per-request handler (solving parameters and dependencies, even a lone ``Request``,
-    then handling the return value) costs about 60 µs, a tenth of a verification over HTTP. The
-    verify routes parse their own input anyway, so they skip it through FastAPI's ``route_class``
-    hook and stay in the OpenAPI document.
-    """
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        if (len(inspect.signature(endpoint).parameters) != 1
-                or self.dependant.request_param_name is None or self.dependant.dependencies):
-            raise TypeError(f"{endpoint.__name__} must take the Request alone, without "
-                            "dependencies: RequestRoute calls it with nothing else")
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler: Callable[[Request], Coroutine[Any, Any, Response]] = self.endpoint
-        return handler
-
 
 verify_router = APIRouter(route_class=RequestRoute)
 router = APIRouter()
@@ -96,11 +47,10 @@ router = APIRouter()
 
 @verify_router.post("/verify", summary="Verify a certificate: token, QR text, PDF or QR photo")
 async def verify(request: Request) -> Response:
+    """A form or a file; a JSON body never gets here, as ``JsonVerifyFastPath`` answers it."""
     state = get_state(request)
-    state.limiter.take(client_of(request))
-    token = await _request_token(request, state.settings.max_upload_bytes)
-    result = await run_verification(state.verifier, token, now=state.clock())
-    return json_response(result.to_dict())
+    return await answer_verify(state, client_of(request),
+                               lambda: _upload_token(request, state.settings.max_upload_bytes))
 
 
 @verify_router.post("/credentials/verify",
@@ -108,7 +58,7 @@ async def verify(request: Request) -> Response:
 async def verify_vcalm(request: Request) -> Response:
     state = get_state(request)
     state.limiter.take(client_of(request))
-    token, options = vcalm.parse_request(await _json_body(request))
+    token, options = vcalm.parse_request(parse_json_body(await request.body()))
     result = await run_verification(state.verifier, token, now=state.clock())
     body, status = vcalm.response(result, options)
     return json_response(body, status_code=status)
@@ -116,12 +66,6 @@ async def verify_vcalm(request: Request) -> Response:
 
 def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def json_response(body: Any, status_code: int = 200) -> Response:
-    """orjson writes the verdict (about 5 kB with the credential) ~5x faster than the stdlib
-    encoder Starlette's JSONResponse uses: a tenth of a verification's cost over HTTP."""
-    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
 
 
 @router.get("/healthz", include_in_schema=False)
@@ -150,10 +94,20 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
     app.include_router(verify_router)
     app.include_router(router)
     app.include_router(web.router)
-    _install_error_handlers(app)
+    install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     app.add_middleware(JsonVerifyFastPath, state=state)  # outermost of ours: before BodyLimit
     return app
+
+
+async def answer_verify(state: VerifierState, client: str,
+                        read_token: Callable[[], Awaitable[str]]) -> Response:
+    """``POST /verify``, however the credential came (the fast path's JSON, the route's form or
+    file): the client's rate limit before its body is read, then the verification's answer."""
+    state.limiter.take(client)
+    token = await read_token()
+    result = await run_verification(state.verifier, token, now=state.clock())
+    return json_response(result.to_dict())
 
 
 async def run_verification(verifier: Verifier, token: str, *, now: datetime
@@ -166,7 +120,7 @@ async def run_verification(verifier: Verifier, token: str, *, now: datetime
         return await run_in_threadpool(verifier.verify, token, now=now)
 
 
-async def _request_token(request: Request, max_bytes: int) -> str:
+async def _upload_token(request: Request, max_bytes: int) -> str:
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         async with request.form(max_files=1, max_fields=4) as form:
@@ -175,68 +129,24 @@ async def _request_token(request: Request, max_bytes: int) -> str:
                 return inputs.token_from_json({k: v for k, v in form.items()
                                                if k in ("token", "qr")})
             data = await upload.read(max_bytes + 1)
-    elif not content_type or "json" in content_type:
-        return inputs.token_from_json(await _json_body(request))
     else:  # a raw PDF, image or text body
         data = await request.body()
     return await run_in_threadpool(inputs.token_from_upload, data, max_bytes=max_bytes)
 
 
-async def _json_body(request: Request) -> Any:
-    return parse_json_body(await request.body())
-
-
-def parse_json_body(raw: bytes) -> Any:
-    if len(raw) > MAX_JSON_BYTES:
-        raise InputTooLarge(f"JSON bodies are limited to {MAX_JSON_BYTES} bytes",
-                            hint="upload files as multipart field 'file'")
-    try:
-        return json.loads(raw)
-    except ValueError as err:
-        raise InvalidRequest("the request body is not JSON", field="body") from err
-
-
-def error_response(err: PramaanError) -> JSONResponse:
-    if isinstance(err, ConfigurationError):
-        log.error("configuration error: %s", err.detail)
-        return JSONResponse({"error": err.code, "detail": "the verifier is misconfigured; "
-                             "the operator has been told"}, status_code=500)
-    retry_after = err.facts.get("retry_after") if isinstance(err, RateLimited) else None
-    if retry_after is not None:
-        return JSONResponse(err.to_dict() | {"retryAfter": retry_after},
-                            status_code=err.http_status,
-                            headers={"Retry-After": str(retry_after)})
-    return JSONResponse(err.to_dict(), status_code=err.http_status)
-
-
-_CODE_OF_STATUS = {404: "not_found", 405: "request.method_not_allowed",
-                   413: InputTooLarge.code}
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(PramaanError)
-    async def _pramaan(_request: Request, err: PramaanError) -> JSONResponse:
-        return error_response(err)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, err: RequestValidationError) -> JSONResponse:
-        return error_response(InvalidRequest(f"the request is not valid: {err.errors()[:1]}"))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, err: StarletteHTTPException) -> JSONResponse:
-        code = _CODE_OF_STATUS.get(err.status_code, InvalidRequest.code)
-        return JSONResponse({"error": code, "detail": str(err.detail)},
-                            status_code=err.status_code, headers=err.headers)
+async def _json_token(receive: Receive) -> str:
+    raw = await read_body(receive, limit=MAX_JSON_BYTES, what="JSON bodies", hint=JSON_HINT)
+    return inputs.token_from_json(parse_json_body(raw))
 
 
 class JsonVerifyFastPath:
     """``POST /verify`` with a JSON body, answered before FastAPI's exception, routing and
     endpoint layers (a fifth of the request's CPU, measured with py-spy under wrk load).
 
-    It is the hospital's hot path (a scanned QR or a pasted token) and does exactly what the
-    ``verify`` route does with the same functions: rate limit, bounded JSON body, verification,
-    the same answer and the same error bodies. Every other request (uploads, other routes, the
-    OpenAPI docs) goes on to the app.
+    It is the hospital's hot path (a scanned QR or a pasted token). It answers through
+    ``answer_verify`` as the ``verify`` route does, with the same rate limit, the same bounded
+    body and the same error bodies. Every other request (uploads, other routes, the OpenAPI docs)
+    goes on to the app.
     """
 
     def __init__(self, app: ASGIApp, *, state: VerifierState) -> None:
@@ -247,13 +157,10 @@ class JsonVerifyFastPath:
         if not self.handles(scope):
             await self.app(scope, receive, send)
             return
+        client: Any = scope.get("client")
         try:
-            client = scope.get("client")
-            self.state.limiter.take(client[0] if client else "unknown")
-            raw = await read_body(receive, limit=MAX_JSON_BYTES)
-            token = inputs.token_from_json(parse_json_body(raw))
-            result = await run_verification(self.state.verifier, token, now=self.state.clock())
-            response: Response = json_response(result.to_dict())
+            response = await answer_verify(self.state, client[0] if client else "unknown",
+                                           lambda: _json_token(receive))
         except PramaanError as err:
             response = error_response(err)
         await response(scope, receive, send)
@@ -266,60 +173,7 @@ class JsonVerifyFastPath:
         return not content_type or b"json" in content_type.lower()
 
 
-async def read_body(receive: Receive, *, limit: int) -> bytes:
-    """The whole request body, refusing (413) as soon as it passes ``limit`` bytes."""
-    body = bytearray()
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if len(body) > limit:
-            raise InputTooLarge(f"JSON bodies are limited to {limit} bytes",
-                                hint="upload files as multipart field 'file'")
-        if not message.get("more_body", False):
-            return bytes(body)
-
-
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, declared or streamed (chunked).
-
-    A Content-Length within the limit is the body's length (the server frames the request by it),
-    so only a body without one, or sent chunked (which overrides it), is counted as it arrives.
-    """
-
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await error_response(self.too_large())(scope, receive, send)
-            return
-        if length is None or b"transfer-encoding" in headers:
-            receive = self.counting(receive)
-        await self.app(scope, receive, send)
-
-    def counting(self, receive: Receive) -> Receive:
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.limit:
-                raise self.too_large()  # the PramaanError handler answers 413
-            return message
-
-        return counting_receive
-
-    def too_large(self) -> InputTooLarge:
-        return InputTooLarge(f"request bodies are limited to {self.limit} bytes")
-
-
 def app_from_env() -> FastAPI:
-    """The app with settings from the environment (``uvicorn --factory verifier.api:app_from_env``)."""
+    """The app with settings from the environment
+    (``uvicorn --factory verifier.api:app_from_env``)."""
     return create_app(VerifierSettings())

@@ -33,7 +33,13 @@ from keys.jwk import VerificationKey, parse_jwks
 from schemas import status_list as sl
 from schemas.errors import InvalidRequest, UnknownKey, UnreadableInput, UpstreamUnavailable
 from verifier.settings import TrustedIssuer, VerifierSettings
-from verifier.status import MAX_LIST_BYTES, StatusDetails, StatusList, StatusLists, read_capped
+from verifier.status_lists import (
+    MAX_LIST_BYTES,
+    StatusDetails,
+    StatusList,
+    StatusLists,
+    read_capped,
+)
 from verifier.trust import TrustStore, fetch_jwks
 
 BUNDLE_FORMAT = "pramaan-verifier-bundle/1"

@@ -3,11 +3,12 @@
 ``check`` with several files or a folder writes a report (``verifier.report``), one row per file,
 with progress on stderr, and exits 0 only when every file holds a valid certificate.
 
-Exit status of ``check`` on one input: 0 the certificate is valid; 1 it is not, or it could not be judged (an
-issuer's keys or status lists unreachable, or offline without a bundle: ``status.unknown``); 2 the
-input holds no credential at all (unreadable file, no QR code, not a JWS), the trust bundle cannot
-be read, or the command line is wrong. ``sync`` exits 0 when everything was fetched and verified,
-1 when something was left out (the bundle is still written), 2 when nothing could be synced.
+Exit status of ``check`` on one input: 0 the certificate is valid; 1 it is not, or it could not be
+judged (an issuer's keys or status lists unreachable, or offline without a bundle:
+``status.unknown``); 2 the input holds no credential at all (unreadable file, no QR code, not a
+JWS), the trust bundle cannot be read, or the command line is wrong. ``sync`` exits 0 when
+everything was fetched and verified, 1 when something was left out (the bundle is still written),
+2 when nothing could be synced.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,8 +24,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from schemas.credential import CredentialView
-from schemas.errors import PramaanError, UnreadableInput
+from schemas.credential_view import CredentialView
+from schemas.errors import PramaanError, StatusUnknown, UnreadableInput
 from verifier import bundle, inputs
 from verifier import report as batch
 from verifier.settings import TrustedIssuer, VerifierSettings
@@ -31,10 +33,24 @@ from verifier.status import describe_age
 from verifier.verify import VerificationResult, Verifier, check_token
 
 VALID, INVALID, UNUSABLE = 0, 1, 2
+CLOSED_PIPE = 141
+"""stdout closed early (``verifier check … | head -1``): 128 + SIGPIPE, as a shell tool exits."""
 MARKS = {True: "ok  ", False: "FAIL", None: "--  "}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away: say nothing, and keep the interpreter's final flush quiet too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -101,7 +117,7 @@ def _settings(args: argparse.Namespace) -> VerifierSettings:
         raise ValueError("give each --issuer exactly one --jwks or --jwks-file, in order")
     if issuers:
         update["trusted_issuers"] = [TrustedIssuer(issuer=i, jwks_uri=s, name=i)
-                                     for i, s in zip(issuers, sources)]
+                                     for i, s in zip(issuers, sources, strict=True)]
     return settings.model_copy(update=update)
 
 
@@ -183,7 +199,7 @@ def _verdict(result: VerificationResult) -> str:
     if status is not None and status.source == "bundle" and status.as_of is not None:
         lines.append(f"  status data: offline bundle, as of {status.as_of.isoformat()} "
                      f"({describe_age(status.age_seconds or 0)} old)")
-    elif status is not None and status.code == "status.unknown":
+    elif status is not None and status.code == StatusUnknown.code:
         lines.append("  status data: none (offline without a trust bundle)")
     return "\n".join(lines)
 

@@ -211,7 +211,7 @@ def _raster_dpi(pdf: pikepdf.Pdf) -> int:
 def _rasterise_first_page(data: bytes, dpi: int) -> bytes:
     command = ["pdftoppm", "-r", str(dpi), "-gray", "-f", "1", "-l", "1", "-"]
     try:
-        done = subprocess.run(command, input=data, capture_output=True,
+        done = subprocess.run(command, input=data, capture_output=True,  # noqa: S603 (fixed argv)
                               timeout=RASTER_TIMEOUT_SECONDS, check=False)
     except FileNotFoundError as err:
         raise ConfigurationError("pdftoppm (poppler-utils) is not installed") from err

@@ -1,13 +1,9 @@
 """Revocation and suspension: the W3C Bitstring Status List check (§3.2), online or from a bundle.
 
-For each ``BitstringStatusListEntry`` of a verified credential the list URL must lie on the trusted
-issuer's origin (``TrustedIssuer.covers_status_list``); the list credential is fetched (size cap,
-timeout, no redirects, no content-encoding) and verified as a vc+jwt with the same issuer's
-published keys: allow-listed ``alg``, ``typ``, known ``kid``, the key's signing window, the
-signature; its issuer must be the credential's, its ``validFrom``/``validUntil`` must hold, its
-purpose must be the entry's and it must have at least 131,072 entries. The bit is then read
-MSB-first. Lists are cached for their ``ttl`` (bounded, ``schemas.status_list.ttl_seconds_of``) on
-an injectable monotonic clock, like the JWKS in ``trust.py``.
+For each ``BitstringStatusListEntry`` of a verified credential the list is had from
+``status_lists.StatusLists`` (fetched and verified, or from the bundle); its issuer must be the
+credential's, its purpose must be the entry's and it must have at least 131,072 entries. The bit
+is then read MSB-first.
 
 The verdict is the signed list's alone. When a bit is set, the issuer's public, unsigned
 ``{credential id}/status`` adds the reason and dates a bitstring cannot carry.
@@ -18,50 +14,24 @@ established (a list error, or no way to fetch lists) always makes the credential
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import httpx
-
-from keys.signing import parse_payload, verify_jws
 from schemas import credential as vc
 from schemas import status_list as sl
-from schemas.errors import CredentialRejected, UpstreamUnavailable
-from verifier.settings import TrustedIssuer, VerifierSettings
-from verifier.trust import RETRY_HINT, Clock, TrustStore, guard_fetch
+from schemas.errors import Revoked, StatusStale, StatusUnknown, Suspended
+from verifier.settings import TrustedIssuer
+from verifier.status_lists import StatusDetails, StatusList, StatusLists
 
-MAX_LIST_BYTES = 2 * 1024 * 1024
-"""A list token is at most this long: a 1 Mi-entry list of random bits, base64url, fits."""
-MAX_DETAILS_BYTES = 16 * 1024
 NO_STATUS = "status.none"
-STATUS_UNKNOWN = "status.unknown"
-STATUS_STALE = "status.stale"
-REVOKED_CODE = "credential.revoked"
-SUSPENDED_CODE = "credential.suspended"
-LIST_MEDIA_TYPES = "application/vc+jwt, application/vc"
-CLOCK_SKEW = timedelta(minutes=5)
-"""A list signed on request can carry a ``validFrom`` a moment after the verifier read its clock,
-or the issuer's clock may run ahead: tolerated this much."""
+STATUS_UNKNOWN = StatusUnknown.code
+STATUS_STALE = StatusStale.code
+REVOKED_CODE = Revoked.code
+SUSPENDED_CODE = Suspended.code
 EVALUATED = {"revocation": "revoked", "suspension": "suspended"}
 """The purposes whose set bit invalidates a credential; ``refresh``/``message`` are not read."""
-
-
-@dataclass(frozen=True)
-class StatusDetails:
-    """What the issuer says about one certificate beyond its bit: unsigned, informative only."""
-
-    state: str
-    reason: str | None = None
-    """The issuer's reason code (e.g. ``disciplinary_action``)."""
-    reason_text: str | None = None
-    since: str | None = None
-    until: str | None = None
-    replaced_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,189 +63,6 @@ class StatusReport:
                 "fetchedAt": self.fetched_at.isoformat() if self.fetched_at else None,
                 "ageSeconds": self.age_seconds}
 
-
-@dataclass(frozen=True)
-class StatusList:
-    """A fetched list credential whose signature and key window held."""
-
-    url: str
-    credential: Mapping[str, Any]
-    issuer: str
-    fetched_at: datetime
-    issued_at: datetime | None
-
-
-@dataclass(frozen=True)
-class _Cached:
-    value: StatusList | StatusDetails | None
-    expires: float
-    failure: sl.StatusError | None = None
-
-
-class StatusLists:
-    """Fetches, verifies and caches status lists; safe to share between request threads."""
-
-    source = "online"
-    max_age_seconds: float | None = None
-    """Status data older than this is stale (only a bundle sets it; online data is current)."""
-
-    def __init__(self, trust: TrustStore, *, algorithms: tuple[str, ...],
-                 default_ttl: float = 300, max_lists: int = 256, timeout: float = 5.0,
-                 retry_seconds: float = 10.0, now: Clock = time.monotonic,
-                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-        self.trust = trust
-        self.algorithms = algorithms
-        self.default_ttl = default_ttl
-        self.max_lists = max_lists
-        self.retry_seconds = retry_seconds
-        self._now = now
-        self._wall = wall_clock
-        self._http = httpx.Client(timeout=timeout, follow_redirects=False,
-                                  headers={"Accept-Encoding": "identity"})
-        self._lists: dict[str, _Cached] = {}
-        self._details: dict[str, _Cached] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: VerifierSettings, trust: TrustStore, *,
-                      now: Clock = time.monotonic) -> StatusLists:
-        return cls(trust, algorithms=tuple(settings.algorithms),
-                   default_ttl=settings.status_default_ttl_seconds,
-                   max_lists=settings.status_cache_lists,
-                   timeout=settings.http_timeout_seconds, now=now)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def get(self, url: str, *, trusted: TrustedIssuer, now: datetime) -> StatusList:
-        """The verified list at ``url``, from the cache while its ``ttl`` lasts and its
-        ``validUntil`` holds; raises a ``StatusError`` carrying the W3C code."""
-        if not trusted.covers_status_list(url):
-            raise sl.StatusVerificationError(
-                f"the status list {url} is not on {trusted.origin}, where {trusted.name} "
-                "publishes; this verifier fetches lists only from the trusted issuer's origin")
-        cached = self._fresh(self._lists, url, now)
-        if cached is None:
-            guard_fetch(url)
-            with self._lock_for(url):
-                cached = self._fresh(self._lists, url, now) or self._load(url, trusted, now)
-        if cached.failure is not None:
-            raise type(cached.failure)(cached.failure.detail, hint=cached.failure.hint)
-        assert isinstance(cached.value, StatusList)
-        self._check_current(cached.value, now)
-        return cached.value
-
-    def details(self, credential_id: object, *, trusted: TrustedIssuer, now: datetime
-                ) -> StatusDetails | None:
-        """The issuer's ``{credential id}/status``, or None if it cannot be had."""
-        if not isinstance(credential_id, str) or not trusted.covers_status_list(credential_id):
-            return None
-        url = credential_id.rstrip("/") + "/status"
-        cached = self._fresh(self._details, url, now)
-        if cached is None:
-            guard_fetch(url)
-            value = None
-            try:
-                value = _parse_details(self._read(url, MAX_DETAILS_BYTES, "application/json",
-                                                  what="the certificate's status"))
-            except sl.StatusError:
-                pass  # the reason is a courtesy; the signed list has given the verdict
-            cached = _Cached(value, self._now() + (self.default_ttl if value else
-                                                   self.retry_seconds))
-            self._store(self._details, url, cached)
-        assert cached.value is None or isinstance(cached.value, StatusDetails)
-        return cached.value
-
-    # -- hooks a bundle overrides --------------------------------------------------------------
-    def _fetch(self, url: str) -> tuple[str, datetime]:
-        """The list token at ``url`` and when it was fetched."""
-        body = self._read(url, MAX_LIST_BYTES, LIST_MEDIA_TYPES, what="the status list")
-        try:
-            return body.decode("ascii").strip(), self._wall()
-        except UnicodeDecodeError as err:
-            raise sl.StatusVerificationError(f"the status list at {url} is not a compact JWS "
-                                             "(vc+jwt)") from err
-
-    def _judged_at(self, status_list: StatusList, now: datetime) -> datetime:
-        return now
-
-    def _ttl(self, credential: Mapping[str, Any]) -> float:
-        return sl.ttl_seconds_of(credential, default=self.default_ttl)
-
-    # -- internals -------------------------------------------------------------------------------
-    def _fresh(self, cache: dict[str, _Cached], url: str, now: datetime) -> _Cached | None:
-        cached = cache.get(url)  # entries are replaced whole: read without the lock
-        if cached is None or self._now() >= cached.expires:
-            return None
-        if (isinstance(cached.value, StatusList)
-                and _expired(cached.value, self._judged_at(cached.value, now))):
-            return None  # past its validUntil: a fresh copy may be current
-        return cached
-
-    def _load(self, url: str, trusted: TrustedIssuer, now: datetime) -> _Cached:
-        try:
-            token, fetched_at = self._fetch(url)
-            status_list = self.verify(url, token, trusted=trusted, fetched_at=fetched_at)
-        except sl.StatusError as err:
-            cached = _Cached(None, self._now() + self.retry_seconds, failure=err)
-        else:
-            cached = _Cached(status_list, self._now() + self._ttl(status_list.credential))
-        self._store(self._lists, url, cached)
-        return cached
-
-    def verify(self, url: str, token: str, *, trusted: TrustedIssuer, fetched_at: datetime
-               ) -> StatusList:
-        """Verify a list token as a vc+jwt of ``trusted`` (W3C §3.2 step 2)."""
-        try:
-            verified = verify_jws(
-                token, algorithms=self.algorithms, max_length=MAX_LIST_BYTES,
-                resolve_key=lambda header: self.trust.signing_key(trusted, header.get("kid")))
-            credential = parse_payload(verified.payload)
-            verified.key.window.check(verified.key.kid, credential.get("iat"))
-        except UpstreamUnavailable as err:
-            raise sl.StatusRetrievalError(f"the keys to check the status list at {url} cannot "
-                                          f"be fetched: {err.detail}", hint=RETRY_HINT) from err
-        except CredentialRejected as err:
-            raise sl.StatusVerificationError(f"the status list at {url} does not verify as "
-                                             f"{trusted.name}'s: {err.detail}") from err
-        try:
-            vc.check_data_model(credential)
-            issued_at, _until = vc.validity_window(credential)
-        except CredentialRejected as err:
-            raise sl.MalformedStatus(f"the status list at {url} is not a valid VC 2.0 "
-                                     f"credential: {err.detail}") from err
-        issuer = vc.issuer_of(credential)
-        if not trusted.matches(issuer):
-            raise sl.StatusVerificationError(f"the status list at {url} is issued by {issuer}, "
-                                             f"not by {trusted.name}")
-        return StatusList(url, credential, issuer, fetched_at, issued_at)
-
-    def _check_current(self, status_list: StatusList, now: datetime) -> None:
-        moment = self._judged_at(status_list, now)
-        start, end = vc.validity_window(status_list.credential)
-        if start is not None and moment < start - CLOCK_SKEW:
-            raise sl.StatusVerificationError(f"the status list at {status_list.url} is valid "
-                                             f"only from {start.isoformat()}")
-        if end is not None and moment > end:
-            raise sl.StatusVerificationError(f"the status list at {status_list.url} expired at "
-                                             f"{end.isoformat()}", hint=RETRY_HINT)
-
-    def _read(self, url: str, max_bytes: int, accept: str, *, what: str) -> bytes:
-        return read_capped(self._http, url, max_bytes=max_bytes, accept=accept, what=what)
-
-    def _store(self, cache: dict[str, _Cached], url: str, entry: _Cached) -> None:
-        with self._guard:
-            cache.pop(url, None)  # re-insert: the dict's order is the fetch order
-            cache[url] = entry
-            while len(cache) > self.max_lists:
-                del cache[next(iter(cache))]
-
-    def _lock_for(self, url: str) -> threading.Lock:
-        with self._guard:
-            if len(self._locks) > 4 * self.max_lists:
-                self._locks.clear()  # only ever a handful in use; never grow without bound
-            return self._locks.setdefault(url, threading.Lock())
 
 
 def check_status(credential: Mapping[str, Any], *, trusted: TrustedIssuer,
@@ -388,50 +175,3 @@ def describe_age(seconds: float) -> str:
             return f"{count} {unit}{'s' if count != 1 else ''}"
     count = int(seconds)
     return f"{count} second{'s' if count != 1 else ''}"
-
-
-def _expired(status_list: StatusList, now: datetime) -> bool:
-    _start, end = vc.validity_window(status_list.credential)
-    return end is not None and now > end
-
-
-def _parse_details(body: bytes) -> StatusDetails:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as err:
-        raise sl.MalformedStatus("the certificate's status document is not JSON") from err
-    if not isinstance(document, dict) or document.get("state") not in (
-            "active", "revoked", "suspended"):
-        raise sl.MalformedStatus("the certificate's status document has no known state")
-
-    def text(name: str) -> str | None:
-        value = document.get(name)
-        return value[:500] if isinstance(value, str) and value else None
-
-    return StatusDetails(document["state"], text("reason"), text("reasonText"), text("since"),
-                         text("until"), text("replacedBy"))
-
-
-def read_capped(http: httpx.Client, url: str, *, max_bytes: int, accept: str, what: str) -> bytes:
-    """GET ``url``: 200 only, no redirect, no content-encoding (a compressed body could inflate
-    past any cap before we count it), at most ``max_bytes``; failures are
-    ``STATUS_RETRIEVAL_ERROR``."""
-    try:
-        with http.stream("GET", url, headers={"Accept": accept,
-                                              "Accept-Encoding": "identity"}) as response:
-            if response.status_code != 200:
-                raise sl.StatusRetrievalError(f"{what} at {url} cannot be retrieved: HTTP "
-                                              f"{response.status_code}", hint=RETRY_HINT)
-            if response.headers.get("content-encoding", "identity") != "identity":
-                raise sl.StatusRetrievalError(f"{what} at {url} came with a content-encoding; "
-                                              "this verifier accepts identity only")
-            body = bytearray()
-            for chunk in response.iter_raw():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise sl.StatusRetrievalError(f"{what} at {url} is larger than {max_bytes} "
-                                                  "bytes")
-            return bytes(body)
-    except httpx.HTTPError as err:
-        raise sl.StatusRetrievalError(f"{what} at {url} cannot be reached "
-                                      f"({type(err).__name__})", hint=RETRY_HINT) from err

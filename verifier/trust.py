@@ -13,12 +13,10 @@ blocking, so the service can verify on its event loop and hop to a thread only t
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -27,6 +25,8 @@ import httpx
 
 from keys.jwk import VerificationKey, parse_jwks
 from schemas.errors import UnknownKey, UntrustedIssuer, UpstreamUnavailable
+from schemas.http import join_capped
+from verifier.cache import TTLCache
 from verifier.settings import TrustedIssuer, VerifierSettings
 
 MAX_JWKS_BYTES = 256 * 1024
@@ -58,16 +58,6 @@ def guard_fetch(uri: str) -> None:
         raise FetchNeeded(uri)
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """What is known about one JWKS: the last keys fetched, and the last failure if any."""
-
-    keys: Mapping[str, VerificationKey] | None = None
-    fetched_at: float = float("-inf")
-    failed_at: float = float("-inf")
-    failure: str = ""
-
-
 class TrustStore:
     """The trusted issuers and their cached JWKS; safe to share between request threads."""
 
@@ -78,13 +68,10 @@ class TrustStore:
         self.issuers = tuple(sorted(issuers, key=lambda i: len(i.issuer), reverse=True))
         self.cache_seconds = cache_seconds
         self.refresh_seconds = refresh_seconds
-        self._now = now
         self._http = httpx.Client(timeout=timeout, follow_redirects=False,
                                   headers={"Accept": "application/jwk-set+json, application/json",
                                            "Accept-Encoding": "identity"})
-        self._cache: dict[str, _Entry] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._cache: TTLCache[Mapping[str, VerificationKey]] = TTLCache(clock=now)
 
     @classmethod
     def from_settings(cls, settings: VerifierSettings, *, now: Clock = time.monotonic
@@ -120,28 +107,24 @@ class TrustStore:
         return keys[kid]
 
     def _keys(self, uri: str, *, max_age: float) -> Mapping[str, VerificationKey]:
-        entry = self._cache.get(uri, _Entry())  # entries are replaced whole: read without lock
-        if entry.keys is not None and self._now() - entry.fetched_at < max_age:
-            return entry.keys
+        keys = self._cache.get(uri, max_age=max_age)
+        if keys is not None:
+            return keys
         guard_fetch(uri)
-        with self._lock_for(uri):  # one fetch at a time; a waiting thread may find it done
-            entry = self._cache.get(uri, _Entry())
-            now = self._now()
-            if entry.keys is not None and now - entry.fetched_at < max_age:
-                return entry.keys
-            if now - entry.failed_at < self.refresh_seconds:
-                raise UpstreamUnavailable(entry.failure, hint=RETRY_HINT)
+        with self._cache.lock(uri):  # one fetch at a time; a waiting thread may find it done
+            keys = self._cache.get(uri, max_age=max_age)
+            if keys is not None:
+                return keys
+            failure = self._cache.failure(uri)
+            if failure is not None:
+                raise UpstreamUnavailable(failure.detail, hint=RETRY_HINT)
             try:
                 keys = parse_jwks(fetch_jwks(uri, self._http))
             except UpstreamUnavailable as err:
-                self._cache[uri] = replace(entry, failed_at=now, failure=err.detail)
+                self._cache.put_failure(uri, err, retry=self.refresh_seconds)
                 raise
-            self._cache[uri] = _Entry(keys, fetched_at=now)
+            self._cache.put(uri, keys, ttl=self.cache_seconds)
             return keys
-
-    def _lock_for(self, uri: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(uri, threading.Lock())
 
 
 def fetch_jwks(uri: str, http: httpx.Client) -> Any:
@@ -166,13 +149,8 @@ def _read_http(uri: str, http: httpx.Client) -> bytes:
                 # httpx would inflate it chunk by chunk before the size cap could count it
                 raise UpstreamUnavailable(f"the JWKS at {uri} came compressed although "
                                           "identity was asked for")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_JWKS_BYTES:
-                    raise UpstreamUnavailable(f"the JWKS at {uri} is larger than "
-                                              f"{MAX_JWKS_BYTES} bytes")
-            return bytes(body)
+            return join_capped(response.iter_bytes(), limit=MAX_JWKS_BYTES, error=lambda: (
+                UpstreamUnavailable(f"the JWKS at {uri} is larger than {MAX_JWKS_BYTES} bytes")))
     except httpx.HTTPError as err:
         raise UpstreamUnavailable(f"the issuer's JWKS at {uri} cannot be reached "
                                   f"({type(err).__name__})",

@@ -14,17 +14,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.credential import CONTEXT_V2
-from schemas.errors import Expired, InvalidRequest, NotYetValid, UpstreamUnavailable
+from schemas.errors import (
+    Expired,
+    InvalidRequest,
+    MalformedStatus,
+    NotYetValid,
+    StatusListLengthError,
+    StatusRangeError,
+    StatusRetrievalError,
+    StatusUnknown,
+    StatusVerificationError,
+    UpstreamUnavailable,
+)
 from verifier.verify import Check, VerificationResult
 
 ENVELOPE_TYPE = "EnvelopedVerifiableCredential"
 DATA_URL_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
 PROBLEM_BASE = "https://www.w3.org/TR/vc-data-model#"
 STATUS_PROBLEM_BASE = "https://www.w3.org/ns/credentials/status-list#"
-STATUS_PROBLEMS = frozenset({"STATUS_RETRIEVAL_ERROR", "STATUS_VERIFICATION_ERROR",
-                             "STATUS_LIST_LENGTH_ERROR", "RANGE_ERROR", "MALFORMED_VALUE_ERROR"})
+STATUS_PROBLEMS = frozenset(error.code for error in (
+    StatusRetrievalError, StatusVerificationError, StatusListLengthError, StatusRangeError,
+    MalformedStatus))
 """Bitstring Status List §3.2 codes, typed in that spec's own namespace."""
-UNJUDGED = frozenset({UpstreamUnavailable.code, "STATUS_RETRIEVAL_ERROR", "status.unknown"})
+UNJUDGED = frozenset({UpstreamUnavailable.code, StatusRetrievalError.code, StatusUnknown.code})
 """Codes meaning the credential could not be judged (503), not that it failed (422)."""
 # VC 2.0 §7.1 problem types, by the check that failed.
 PROBLEM_OF_CHECK = {

@@ -13,16 +13,30 @@ and never forged: nothing about the certificate has been established.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from schemas.credential import INDIA, CredentialView, QualificationView
+from schemas.credential import INDIA
+from schemas.credential_view import CredentialView, QualificationView
+from schemas.errors import (
+    BadSignature,
+    KeyCompromised,
+    KeyNotValidAtIssuance,
+    NotYetValid,
+    Revoked,
+    SchemaViolation,
+    StatusRetrievalError,
+    StatusStale,
+    StatusUnknown,
+    Suspended,
+    UnknownKey,
+    UntrustedIssuer,
+    UpstreamUnavailable,
+)
 from schemas.registry import Registry
-
-if TYPE_CHECKING:
-    from verifier.verify import Check, VerificationResult
+from verifier.status import StatusReport
 
 VALID = "valid"
 REVOKED = "revoked"
@@ -69,16 +83,41 @@ REASONS: dict[str, str] = {
 
 _AUTHENTICITY = ("format", "algorithm", "media_type", "issuer", "key", "signature",
                  "data_model", "schema")
-_UNREACHABLE = ("upstream.unavailable", "STATUS_RETRIEVAL_ERROR")
+_UNREACHABLE = (UpstreamUnavailable.code, StatusRetrievalError.code)
 _NOT_GENUINE_REASONS = {
-    "credential.bad_signature": "forged",
-    "credential.untrusted_issuer": "untrusted_issuer",
-    "credential.unknown_key": "unknown_key",
-    "credential.key_compromised": "key_compromised",
-    "credential.key_window": "key_window",
-    "credential.schema": "contents",
+    BadSignature.code: "forged",
+    UntrustedIssuer.code: "untrusted_issuer",
+    UnknownKey.code: "unknown_key",
+    KeyCompromised.code: "key_compromised",
+    KeyNotValidAtIssuance.code: "key_window",
+    SchemaViolation.code: "contents",
 }
-_STATUS_REASONS = {"status.unknown": "status_offline", "status.stale": "status_stale"}
+_STATUS_REASONS = {StatusUnknown.code: "status_offline", StatusStale.code: "status_stale"}
+
+
+class Check(Protocol):
+    """What the verdict reads of one check (``verifier.result.Check``)."""
+
+    @property
+    def check(self) -> str: ...
+    @property
+    def ok(self) -> bool | None: ...
+    @property
+    def code(self) -> str: ...
+
+
+class VerificationResult(Protocol):
+    """What the verdict reads of a result (``verifier.result.VerificationResult``), declared here
+    so that ``result``, which judges a result on demand, imports this module and not the reverse."""
+
+    @property
+    def verified(self) -> bool: ...
+    @property
+    def checks(self) -> Sequence[Check]: ...
+    @property
+    def credential(self) -> dict[str, Any] | None: ...
+    @property
+    def status(self) -> StatusReport | None: ...
 
 
 @dataclass(frozen=True)
@@ -149,10 +188,10 @@ def judge(result: VerificationResult, registry: Registry | None = None) -> Verdi
             return _verdict(NOT_GENUINE, _NOT_GENUINE_REASONS.get(check.code, "malformed"),
                             check.code)
     status, validity = failed.get("status"), failed.get("validity")
-    if status is not None and status.code in ("credential.revoked", "credential.suspended"):
+    if status is not None and status.code in (Revoked.code, Suspended.code):
         return _status_verdict(result, status, holder)
     if validity is not None:
-        if validity.code == "credential.not_yet_valid":
+        if validity.code == NotYetValid.code:
             return _verdict(NOT_YET_VALID, "not_yet_valid", validity.code,
                             date=holder.valid_from if holder else None, holder=holder)
         return _verdict(EXPIRED, "expired", validity.code,
@@ -164,7 +203,7 @@ def _status_verdict(result: VerificationResult, status: Check, holder: Holder | 
                     ) -> Verdict:
     report = result.status
     issuer_reason = report.reason_text if report else None
-    if status.code == "credential.revoked":
+    if status.code == Revoked.code:
         return _verdict(REVOKED, "revoked", status.code, issuer_reason=issuer_reason,
                         holder=holder)
     until = report.until if report else None

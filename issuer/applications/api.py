@@ -1,10 +1,11 @@
-"""HTTP API for applications: professionals under ``/me``, council staff under ``/review``, and
-public statistics at ``/stats``. Routes parse, call one service function and shape the answer."""
+"""HTTP API for applications: professionals under ``/me`` and public statistics at ``/stats``
+(council staff under ``/review``: ``review_api``), and the shapes both share. Routes parse, call
+one service function and shape the answer."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Request, Response, UploadFile, status
@@ -16,10 +17,10 @@ from issuer.applications import documents as files
 from issuer.applications import reports, service
 from issuer.applications.models import Application, ApplicationDocument
 from issuer.credentials.api import certificate_response
-from issuer.deps import ApplicantDep, NowDep, SessionDep, StaffDep, StateDep
+from issuer.deps import ApplicantDep, NowDep, SessionDep, StateDep
 from issuer.http import error_response
 from issuer.registry.models import Registration
-from schemas.errors import Unauthenticated
+from schemas.errors import SignInCodeInvalid
 
 router = APIRouter(tags=["applications"])
 
@@ -120,40 +121,8 @@ class ApplicationDetailOut(ApplicationOut):
     documents: list[DocumentOut]
 
 
-class RegistryRecordOut(BaseModel):
-    """The applicant's entry on the register, shown beside the application."""
-
-    registration: RegistrationBrief
-    father_name: str
-    name_hi: str | None
-    date_of_birth: date | None
-    email: str | None
-    phone: str | None
-    registration_date: date
-    qualifications: list[dict[str, Any]]
-    certificates: list[dict[str, Any]]
-
-
-class ReviewOut(ApplicationDetailOut):
-    registry_record: RegistryRecordOut
-
-
 class MessageIn(BaseModel):
     message: str = Field(min_length=1, max_length=service.MAX_TEXT)
-
-
-class QuestionIn(BaseModel):
-    question: str = Field(min_length=1, max_length=service.MAX_TEXT)
-
-
-class RejectIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=service.MAX_TEXT)
-
-
-class ApproveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=service.MAX_TEXT)
-    renewed_until: date | None = None
 
 
 def detail(session: SessionDep, row: Application) -> ApplicationDetailOut:
@@ -164,21 +133,6 @@ def detail(session: SessionDep, row: Application) -> ApplicationDetailOut:
         history=[EventOut.model_validate(e, from_attributes=True)
                  for e in service.history(session, row)],
         documents=[DocumentOut.of(d) for d in service.documents(session, row)])
-
-
-def registry_record(session: SessionDep, registration: Registration) -> RegistryRecordOut:
-    from issuer.credentials import service as credentials
-
-    person = registration.professional
-    return RegistryRecordOut(
-        registration=RegistrationBrief.of(registration), father_name=person.father_name,
-        name_hi=person.name_hi, date_of_birth=person.date_of_birth, email=person.email,
-        phone=person.phone, registration_date=registration.registration_date,
-        qualifications=registration.qualifications,
-        certificates=[{"certificate_number": c.certificate_number,
-                       "type": c.certificate_type, "state": c.state,
-                       "valid_until": c.valid_until.isoformat()}
-                      for c in credentials.list_for_registration(session, registration.id)])
 
 
 def document_response(state: StateDep, row: ApplicationDocument) -> Response:
@@ -213,8 +167,8 @@ def verify_code(body: CodeIn, session: SessionDep, state: StateDep, now: NowDep
     signed = applicants.verify_code(session, email=body.email, code=body.code,
                                     policy=state.sign_in_policy, now=now)
     if signed is None:  # answered, not raised: the counted attempt must be committed
-        return error_response(Unauthenticated(
-            "the code is wrong, used or expired", code="auth.code_invalid",
+        return error_response(SignInCodeInvalid(
+            "the code is wrong, used or expired",
             hint="ask for a new code if this one has expired"))
     return SessionOut(token=signed.token, expires_at=signed.expires_at)
 
@@ -276,61 +230,6 @@ def my_certificate(application_id: int, session: SessionDep, applicant: Applican
                    state: StateDep, format: Literal["pdf", "jwt", "json"] = "pdf") -> Response:
     application = service.get_own(session, applicant, application_id)
     return certificate_response(service.certificate_of(session, application), state, format)
-
-
-# -- council staff ------------------------------------------------------------------------------
-@router.get("/review/queue", summary="Applications waiting for the council, oldest first")
-def review_queue(session: SessionDep, staff: StaffDep, council: str | None = None,
-                 type: str | None = None, include_queried: bool = False
-                 ) -> list[ApplicationOut]:
-    states = service.OPEN if include_queried else service.COUNCILS_MOVE
-    return [ApplicationOut.of(r) for r in service.queue(
-        session, staff, council=council, certificate_type=type, states=states)]
-
-
-@router.get("/review/applications/{application_id}")
-def review_application(application_id: int, session: SessionDep, staff: StaffDep) -> ReviewOut:
-    row = service.get_for_staff(session, staff, application_id)
-    return ReviewOut(**detail(session, row).model_dump(),
-                     registry_record=registry_record(session, row.registration))
-
-
-@router.get("/review/applications/{application_id}/documents/{document_id}")
-def review_document(application_id: int, document_id: int, session: SessionDep,
-                    staff: StaffDep, state: StateDep) -> Response:
-    application = service.get_for_staff(session, staff, application_id)
-    return document_response(state, service.get_document(session, application, document_id))
-
-
-@router.post("/review/applications/{application_id}/query")
-def review_query(application_id: int, body: QuestionIn, session: SessionDep, staff: StaffDep,
-                 now: NowDep) -> ApplicationDetailOut:
-    row = service.ask(session, staff, application_id, question=body.question, now=now)
-    return detail(session, row)
-
-
-@router.post("/review/applications/{application_id}/reject")
-def review_reject(application_id: int, body: RejectIn, session: SessionDep, staff: StaffDep,
-                  now: NowDep) -> ApplicationDetailOut:
-    row = service.reject(session, staff, application_id, reason=body.reason, now=now)
-    return detail(session, row)
-
-
-@router.post("/review/applications/{application_id}/approve",
-             summary="Approve: issues the certificate, which is then mailed and pushed")
-def review_approve(application_id: int, body: ApproveIn, session: SessionDep, staff: StaffDep,
-                   state: StateDep, now: NowDep) -> ApplicationDetailOut:
-    row = service.approve(session, staff, application_id, context=state.issue_context(session),
-                          now=now, renewed_until=body.renewed_until, note=body.note)
-    return detail(session, row)
-
-
-@router.get("/review/sla", summary="How long applications wait, per council")
-def review_sla(session: SessionDep, staff: StaffDep, state: StateDep,
-               now: NowDep) -> list[dict[str, Any]]:
-    from dataclasses import asdict
-
-    return [asdict(r) for r in reports.sla(session, staff, registry=state.registry, now=now)]
 
 
 # -- public -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from schemas.errors import InputTooLarge, UnreadableInput, UnsupportedInput
+from schemas.http import join_capped
 
 SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
               (b"\x89PNG\r\n\x1a\n", "image/png"))
@@ -38,13 +39,10 @@ class StoredFile:
 
 def read_capped(stream: BinaryIO, max_bytes: int) -> bytes:
     """Read at most ``max_bytes``; a longer stream is refused without reading it all."""
-    data = bytearray()
-    while chunk := stream.read(_CHUNK):
-        data += chunk
-        if len(data) > max_bytes:
-            raise InputTooLarge(f"a document may be at most {max_bytes} bytes",
-                                hint="scan at a lower resolution or split the file")
-    return bytes(data)
+    return join_capped(iter(lambda: stream.read(_CHUNK), b""), limit=max_bytes,
+                       error=lambda: InputTooLarge(
+                           f"a document may be at most {max_bytes} bytes",
+                           hint="scan at a lower resolution or split the file"))
 
 
 def sniff(data: bytes) -> str:

@@ -1,4 +1,5 @@
-"""Applications from professionals, and the council's review of them.
+"""Applications from professionals: submitting, documents, answering; the states and the one
+way every action moves them (``move``). The council's side is ``issuer.applications.review``.
 
 Plain functions, one per action; each writes the application's new state, a history event and an
 audit event, and the request boundary commits them together. State changes are conditional
@@ -8,16 +9,14 @@ wins (the other gets ``application.invalid_transition``).
 Who may do what: the applicant is whoever signs in with the e-mail address the register holds
 for the registration (checked on every access, so a change of address on the register moves the
 applications with it); another applicant gets ``not_found``, never a hint that the application
-exists. Staff need ``review`` on the application's council to see, query and reject, and
-``approve`` (registrars) to approve; approval issues the certificate through the core pipeline
-in the same transaction, which enqueues its e-mail and DigiLocker push.
+exists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -27,15 +26,18 @@ from issuer.applicants.service import Applicant, owns
 from issuer.applications import documents as files
 from issuer.applications.models import Application, ApplicationDocument, ApplicationEvent
 from issuer.audit import service as audit
-from issuer.auth.service import ALL_COUNCILS, Staff
-from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
-from issuer.credentials.service import IssueContext, IssueRequest
 from issuer.registry.models import Registration
-from issuer.status import reissue
-from issuer.status import service as status
 from schemas import credential as vc
-from schemas.errors import Conflict, InvalidData, InvalidTransition, NotFound
+from schemas.errors import (
+    DuplicateApplication,
+    InvalidApplicationTransition,
+    InvalidData,
+    NotFound,
+    RegistrationNotCurrent,
+    RegistrationNotPermanent,
+    TooManyDocuments,
+)
 from schemas.registry import Registry
 
 SUBMITTED, QUERIED, ANSWERED = "submitted", "queried", "answered"
@@ -82,9 +84,8 @@ def submit(session: Session, applicant: Applicant, request: ApplicationIn, *, re
     if session.scalar(select(Application.id).where(
             Application.registration_id == registration.id, Application.kind == request.kind,
             Application.state.in_(OPEN))) is not None:
-        raise Conflict(f"you already have an open {request.kind} application for this "
-                       "registration", hint="follow that one, or wait for its decision",
-                       code="application.duplicate")
+        raise DuplicateApplication(f"you already have an open {request.kind} application for this "
+                                   "registration", hint="follow that one, or wait for its decision")
     application = Application(
         registration_id=registration.id, council_id=registration.council_id, kind=request.kind,
         certificate_type=cert_type, details=details, state=SUBMITTED, submitted_at=now,
@@ -116,12 +117,10 @@ def add_document(session: Session, application: Application, *, data: bytes,
                  now: datetime) -> ApplicationDocument:
     """Attach a checked file. Only while the application is open."""
     if application.state not in OPEN:
-        raise InvalidTransition(f"application {application.id} is {application.state}; "
-                                "documents can be added only while it is open",
-                                code="application.invalid_transition")
+        raise InvalidApplicationTransition(f"application {application.id} is {application.state}; "
+                                           "documents can be added only while it is open")
     if len(documents(session, application)) >= max_documents:
-        raise Conflict(f"an application may have at most {max_documents} documents",
-                       code="application.too_many_documents")
+        raise TooManyDocuments(f"an application may have at most {max_documents} documents")
     stored = files.store(folder, data, filename=filename)
     files.discard_on_rollback(session, folder / stored.stored_name)
     row = ApplicationDocument(application_id=application.id, label=stored.label,
@@ -141,8 +140,8 @@ def add_document(session: Session, application: Application, *, data: bytes,
 def answer(session: Session, applicant: Applicant, application_id: int, *, message: str,
            now: datetime) -> Application:
     application = get_own(session, applicant, application_id)
-    _move(session, application, allowed_from=(QUERIED,), to=ANSWERED, actor=applicant.actor,
-          action="answered", message=_text(message, "message"), now=now, waiting_since=now)
+    move(session, application, allowed_from=(QUERIED,), to=ANSWERED, actor=applicant.actor,
+         action="answered", message=checked_text(message, "message"), now=now, waiting_since=now)
     return application
 
 
@@ -173,135 +172,22 @@ def certificate_of(session: Session, application: Application) -> IssuedCredenti
     return session.get_one(IssuedCredential, application.credential_id)
 
 
-# -- council staff ------------------------------------------------------------------------------
-def queue(session: Session, staff: Staff, *, council: str | None = None,
-          certificate_type: str | None = None,
-          states: tuple[str, ...] = COUNCILS_MOVE) -> list[Application]:
-    """Applications waiting for the council, oldest first, in the councils the staff reviews."""
-    query = select(Application).where(Application.state.in_(states))
-    if council is not None:
-        staff.require("review", council)
-        query = query.where(Application.council_id == council)
-    else:
-        staff.require("review")
-        if ALL_COUNCILS not in staff.councils:
-            query = query.where(Application.council_id.in_(staff.councils))
-    if certificate_type is not None:
-        query = query.where(Application.certificate_type == certificate_type)
-    return list(session.scalars(query.order_by(Application.waiting_since, Application.id)))
-
-
-def get_for_staff(session: Session, staff: Staff, application_id: int) -> Application:
-    application = session.get(Application, application_id)
-    if application is None:
-        raise NotFound(f"application {application_id} does not exist")
-    staff.require("review", application.council_id)
-    return application
-
-
-def ask(session: Session, staff: Staff, application_id: int, *, question: str,
-        now: datetime) -> Application:
-    """Put a question to the applicant; the application waits for their answer."""
-    application = get_for_staff(session, staff, application_id)
-    _move(session, application, allowed_from=COUNCILS_MOVE, to=QUERIED, actor=staff.actor,
-          action="queried", message=_text(question, "question"), now=now, waiting_since=None)
-    return application
-
-
-def reject(session: Session, staff: Staff, application_id: int, *, reason: str,
-           now: datetime) -> Application:
-    application = get_for_staff(session, staff, application_id)
-    _move(session, application, allowed_from=COUNCILS_MOVE, to=REJECTED, actor=staff.actor,
-          action="rejected", message=_text(reason, "reason"), now=now, waiting_since=None)
-    return application
-
-
-def approve(session: Session, staff: Staff, application_id: int, *, context: IssueContext,
-            now: datetime, renewed_until: date | None = None,
-            note: str | None = None) -> Application:
-    """Approve and issue the certificate, in one transaction with the state change.
-
-    A ``duplicate`` replaces the holder's current Registration Certificate (the old one is
-    revoked as superseded, so a lost copy no longer verifies) or, if there is none, issues one.
-    A ``renewal`` needs ``renewed_until``: the register's licence period is extended to it, a
-    new Registration Certificate is issued from the register and earlier ones are superseded.
-    """
-    application = get_for_staff(session, staff, application_id)
-    staff.require("approve", application.council_id)
-    if application.kind == "renewal" and renewed_until is None:
-        raise InvalidData("approving a renewal needs renewed_until, the new end of the "
-                          "licence period", field="renewed_until")
-    _move(session, application, allowed_from=COUNCILS_MOVE, to=APPROVED, actor=staff.actor,
-          action="approved", message=note, now=now, waiting_since=None)
-    row = _issue_for(session, application, staff=staff, context=context, now=now,
-                     renewed_until=renewed_until)
-    application.credential_id = row.id
-    session.flush()
-    return application
-
-
-def _issue_for(session: Session, application: Application, *, staff: Staff,
-               context: IssueContext, now: datetime,
-               renewed_until: date | None) -> IssuedCredential:
-    registration = application.registration
-    request = IssueRequest(registration.id, application.certificate_type,
-                           extra=dict(application.details))
-    if application.kind == "duplicate":
-        current = _current_certificates(session, registration, now)
-        if current:
-            return reissue.reissue(session, current[-1], staff=staff, context=context, now=now,
-                                   note=f"duplicate, application {application.id}")
-        return credentials.issue_in(context, session, request, staff=staff, now=now)
-    if application.kind == "renewal":
-        assert renewed_until is not None
-        _renew(session, registration, renewed_until, actor=staff.actor, now=now)
-        earlier = _current_certificates(session, registration, now)
-        new = credentials.issue_in(context, session, request, staff=staff, now=now)
-        for old in earlier:
-            status.revoke(session, old, reason="superseded", actor=staff.actor, now=now,
-                          note=f"renewal, application {application.id}", replaced_by=new)
-        return new
-    return credentials.issue_in(context, session, request, staff=staff, now=now)
-
-
-def _renew(session: Session, registration: Registration, until: date, *, actor: str,
-           now: datetime) -> None:
-    if until <= registration.valid_until:
-        raise InvalidData(f"renewed_until must be after the current end of the licence "
-                          f"period ({registration.valid_until})", field="renewed_until")
-    audit.record(session, actor=actor, action="registration.renewed", now=now,
-                 subject=f"registration:{registration.id}",
-                 details={"from": registration.valid_until.isoformat(),
-                          "until": until.isoformat()})
-    registration.valid_until = until
-    session.flush()
-
-
-def _current_certificates(session: Session, registration: Registration,
-                          now: datetime) -> list[IssuedCredential]:
-    return [row for row in credentials.list_for_registration(session, registration.id)
-            if row.certificate_type == "registration" and row.state != status.REVOKED
-            and row.valid_until > now]
-
-
 def _check_registration(registration: Registration, kind: str, registry: Registry,
                         now: datetime) -> None:
     registry.council(registration.council_id)
     today = now.astimezone(vc.INDIA).date()
     if not registration.valid_from <= today <= registration.valid_until:
-        raise InvalidTransition(
+        raise RegistrationNotCurrent(
             f"registration {registration.registration_number} is not current "
             f"({registration.valid_from} to {registration.valid_until})",
-            hint="a lapsed registration is restored at the council, not online",
-            code="registration.not_current")
+            hint="a lapsed registration is restored at the council, not online")
     if kind == "noc" and registration.registration_type != "permanent":
-        raise InvalidTransition("a No-Objection Certificate needs a permanent registration",
-                                code="registration.not_permanent")
+        raise RegistrationNotPermanent("a No-Objection Certificate needs a permanent registration")
 
 
-def _move(session: Session, application: Application, *, allowed_from: tuple[str, ...],
-          to: str, actor: str, action: str, message: str | None, now: datetime,
-          waiting_since: datetime | None) -> None:
+def move(session: Session, application: Application, *, allowed_from: tuple[str, ...],
+         to: str, actor: str, action: str, message: str | None, now: datetime,
+         waiting_since: datetime | None) -> None:
     values: dict[str, object] = {"state": to, "waiting_since": waiting_since}
     if to in (APPROVED, REJECTED):
         values |= {"decided_at": now, "decided_by": actor, "decision_reason": message}
@@ -310,10 +196,9 @@ def _move(session: Session, application: Application, *, allowed_from: tuple[str
                                   Application.state.in_(allowed_from)).values(**values))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(application)
-        raise InvalidTransition(
+        raise InvalidApplicationTransition(
             f"application {application.id} is {application.state}; it cannot be {action} now",
-            hint=f"this is possible only from: {', '.join(allowed_from)}",
-            code="application.invalid_transition")
+            hint=f"this is possible only from: {', '.join(allowed_from)}")
     session.refresh(application)
     _log(session, application, actor, action, now=now, message=message)
 
@@ -334,7 +219,7 @@ def _event(session: Session, application: Application, actor: str, action: str, 
     session.flush()
 
 
-def _text(value: str, name: str) -> str:
+def checked_text(value: str, name: str) -> str:
     value = value.strip()
     if not value or len(value) > MAX_TEXT:
         raise InvalidData(f"{name} must be 1 to {MAX_TEXT} characters", field=name)

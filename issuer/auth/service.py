@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from issuer.auth.models import ApiToken
 from schemas.errors import Forbidden, InvalidData, Unauthenticated
 
-TOKEN_PREFIX = "prm_"
+TOKEN_PREFIX = "prm_"  # noqa: S105 (a prefix, not a secret)
 ALL_COUNCILS = "*"
 # What each role may do. A registrar issues, revokes, suspends and approves applications; a
 # reviewer reads and reviews applications (asks the applicant, rejects) but cannot approve; a
@@ -72,6 +72,20 @@ def create_token(session: Session, *, name: str, role: str, councils: list[str],
     session.add(row)
     session.flush()
     return row, secret
+
+
+def revoke_token(session: Session, row: ApiToken, *, now: datetime) -> None:
+    """Stop ``row`` authenticating from ``now`` on. The row stays, so the audit trail's actor
+    names (``staff:ID:NAME``) still resolve; revoking twice keeps the first time."""
+    if row.revoked_at is None:
+        row.revoked_at = now
+        session.flush()
+
+
+def find_active_tokens(session: Session, *, name: str) -> list[ApiToken]:
+    """The tokens called ``name`` that still authenticate, oldest first."""
+    return list(session.scalars(select(ApiToken).where(
+        ApiToken.name == name, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)))
 
 
 _TOKEN_BY_HASH = (select(ApiToken.id, ApiToken.name, ApiToken.role, ApiToken.councils)

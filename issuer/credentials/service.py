@@ -28,7 +28,13 @@ from issuer.status.allocation import allocate
 from keys.keyring import KeyRing
 from keys.signing import parse_payload, sign_credential
 from schemas import credential as vc
-from schemas.errors import Conflict, InvalidData, InvalidTransition, NotFound
+from schemas.errors import (
+    IdempotencyMismatch,
+    InvalidData,
+    NotFound,
+    RegistrationNotCurrent,
+    RegistrationNotPermanent,
+)
 from schemas.registry import CertificateType, Registry
 from schemas.status_list import MIN_ENTRIES, status_entries
 
@@ -135,9 +141,8 @@ def _find_by_idempotency_key(session: Session, token_id: int, key: str
 def _same_request_or_conflict(earlier: IssuedCredential, request: IssueRequest
                               ) -> IssuedCredential:
     if earlier.request != request.fingerprint():
-        raise Conflict("this idempotency key was already used for a different request",
-                       hint="use a new Idempotency-Key for a new certificate",
-                       code="idempotency.mismatch")
+        raise IdempotencyMismatch("this idempotency key was already used for a different request",
+                                  hint="use a new Idempotency-Key for a new certificate")
     return earlier
 
 
@@ -154,13 +159,12 @@ def _check_preconditions(registration: Registration, cert_type: CertificateType,
             raise InvalidData(f"{name} must be 1 to 200 characters", field=name)
     today = now.astimezone(vc.INDIA).date()
     if not registration.valid_from <= today <= registration.valid_until:
-        raise InvalidTransition(
+        raise RegistrationNotCurrent(
             f"registration {registration.registration_number} is not current "
             f"({registration.valid_from} to {registration.valid_until})",
-            hint="renew the registration first", code="registration.not_current")
+            hint="renew the registration first")
     if cert_type.id == "noc" and registration.registration_type != "permanent":
-        raise InvalidTransition("a No-Objection Certificate needs a permanent registration",
-                                code="registration.not_permanent")
+        raise RegistrationNotPermanent("a No-Objection Certificate needs a permanent registration")
 
 
 def _validity(registration: Registration, cert_type: CertificateType, now: datetime

@@ -17,6 +17,7 @@ from issuer.credentials.service import IssueRequest
 from issuer.registry import service as register
 from issuer.registry.models import Registration
 from schemas import credential as vc
+from schemas.credential_view import CredentialView, SubjectView
 from schemas.errors import InvalidData, MalformedCredential
 from schemas.registry import Registry
 
@@ -57,10 +58,10 @@ def issue_request_from_credential(session: Session, credential: Mapping[str, Any
                         idempotency_key=idempotency_key)
 
 
-def _read(credential: Mapping[str, Any]) -> vc.CredentialView:
+def _read(credential: Mapping[str, Any]) -> CredentialView:
     """The proposed credential's claims; a wrong-typed one is the caller's error here."""
     try:
-        return vc.CredentialView.from_payload(credential)
+        return CredentialView.from_payload(credential)
     except MalformedCredential as err:
         raise InvalidData(err.detail, field=err.facts.get("field")) from err
 
@@ -79,7 +80,7 @@ def _check_shape(credential: Mapping[str, Any]) -> None:
                           field="credentialSubject")
 
 
-def _council_of(credential: vc.CredentialView, registry: Registry, public_base: str) -> str:
+def _council_of(credential: CredentialView, registry: Registry, public_base: str) -> str:
     issuer = credential.issuer
     for council_id in registry.councils:
         if issuer == vc.issuer_url(public_base, council_id):
@@ -88,7 +89,7 @@ def _council_of(credential: vc.CredentialView, registry: Registry, public_base: 
                       hint=f"use {vc.issuer_url(public_base, '<council-id>')}")
 
 
-def _check_agrees_with_register(subject: vc.SubjectView, registration: Registration,
+def _check_agrees_with_register(subject: SubjectView, registration: Registration,
                                 registry: Registry) -> None:
     """Every claim the register also holds must match it; the others are not checked (the
     certificate is issued from the register whatever they say)."""

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from issuer.delivery.typeset import BLACK, Canvas, Color, Line, Typesetter
-from schemas.credential import INDIA, CredentialView
+from schemas.credential import INDIA
+from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
 from schemas.registry import CertificateType, Registry
 
@@ -228,7 +229,8 @@ class Composer:
                 size = (row.size if bold or len(row.values) == 1 else row.size - 0.5) * scale
                 value_bottom = self._stack(page, self.ts.fit(
                     text, size=size, width=value_width, max_lines=row.max_lines,
-                    min_size=row.min_size * scale, bold=bold), VALUE_X, value_bottom, value_width, BLACK)
+                    min_size=row.min_size * scale, bold=bold),
+                    VALUE_X, value_bottom, value_width, BLACK)
             top = min(label_bottom, value_bottom) - 8 * scale
         return top + 8 * scale
 

@@ -33,7 +33,7 @@ from issuer.delivery.incremental import Base, Update, name, ref, text_string
 from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Composer
 from issuer.delivery.qr import qr_image
 from issuer.delivery.typeset import Canvas, Typesetter
-from schemas.credential import CredentialView
+from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
 from schemas.registry import Registry
 

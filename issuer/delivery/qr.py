@@ -4,8 +4,8 @@ zxing-cpp's C++ writer (zint) picks segment modes itself, so a URL prefix follow
 written as a byte segment plus a numeric segment. Error correction is Q, the level recommended for
 paper by the EU DCC specification. The data mask is fixed (ISO 18004 allows any of the eight;
 the automatic penalty search is 80 % of encoding time, 2.4 ms of 2.9 ms, and every fixed mask
-decodes with zxing-cpp and phone readers, performance.md §3). The image is 1 pixel per module: the PDF scales it (performance.md
-§4: smallest and fastest, and it decodes at 150 dpi).
+decodes with zxing-cpp and phone readers, performance.md §3). The image is 1 pixel per module:
+the PDF scales it (performance.md §4: smallest and fastest, and it decodes at 150 dpi).
 """
 
 from __future__ import annotations

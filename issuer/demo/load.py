@@ -8,12 +8,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from issuer.auth.service import create_token
+from issuer.auth.service import authenticate, create_token, find_active_tokens, revoke_token
 from issuer.registry import service as register
 from issuer.registry.inputs import RegistrantIn
+from schemas.errors import Unauthenticated
 from schemas.registry import Registry
 
 REGISTRANTS = Path(__file__).parent / "registrants.json"
+DEMO_TOKEN_NAME = "demo-registrar"  # noqa: S105 (a name, not a secret)
 
 
 def load_demo_register(session: Session, *, registry: Registry, now: datetime) -> int:
@@ -30,6 +32,31 @@ def load_demo_register(session: Session, *, registry: Registry, now: datetime) -
 
 
 def create_demo_token(session: Session, *, registry: Registry, now: datetime) -> str:
-    _row, secret = create_token(session, name="demo-registrar", role="admin", councils=["*"],
+    _row, secret = create_token(session, name=DEMO_TOKEN_NAME, role="admin", councils=["*"],
                                 now=now, known_councils=set(registry.councils))
     return secret
+
+
+def renew_demo_token(session: Session, *, registry: Registry, now: datetime,
+                     current: str | None) -> tuple[str, bool]:
+    """The demo staff token, and whether it is new.
+
+    ``current`` (the token file's content) is kept while it still authenticates as the demo
+    token, so running ``scripts/run`` again does not pile up admin tokens; otherwise a new one is
+    made and every earlier demo token revoked, so only the one in the file works.
+    """
+    if current and _is_demo_token(session, current):
+        return current, False
+    new, secret = create_token(session, name=DEMO_TOKEN_NAME, role="admin", councils=["*"],
+                               now=now, known_councils=set(registry.councils))
+    for row in find_active_tokens(session, name=DEMO_TOKEN_NAME):
+        if row.id != new.id:
+            revoke_token(session, row, now=now)
+    return secret, True
+
+
+def _is_demo_token(session: Session, secret: str) -> bool:
+    try:
+        return authenticate(session, f"Bearer {secret}").name == DEMO_TOKEN_NAME
+    except Unauthenticated:
+        return False

@@ -24,7 +24,7 @@ from issuer.outbox import service as outbox
 from issuer.outbox.hooks import DIGILOCKER_PUSH
 from issuer.registry.models import Registration
 from schemas.credential import INDIA, validity_window
-from schemas.errors import UpstreamUnavailable
+from schemas.errors import DigiLockerPushRefused, DigiLockerPushUnavailable
 
 FIELDS = ("clientid", "digilockerid", "uri", "doctype", "description", "docid", "issuedate",
           "validfrom", "validto", "action", "ts")
@@ -75,12 +75,12 @@ def prepare(context: PushContext, session: Session, payload: Mapping[str, Any], 
         try:
             response = httpx.post(url, data=fields, timeout=timeout)
         except httpx.HTTPError as err:
-            raise UpstreamUnavailable(f"DigiLocker push to {url} failed ({type(err).__name__})",
-                                      code="digilocker.push_unavailable") from err
+            raise DigiLockerPushUnavailable(
+                f"DigiLocker push to {url} failed ({type(err).__name__})") from err
         if not response.is_success:
-            raise UpstreamUnavailable(
+            raise DigiLockerPushRefused(
                 f"DigiLocker refused the push with HTTP {response.status_code} "
-                f"({_error_code(response)})", code="digilocker.push_refused")
+                f"({_error_code(response)})")
     return send
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from issuer.registry.models import Professional
-from schemas.credential import INDIA, CredentialView
+from schemas.credential import INDIA
+from schemas.credential_view import CredentialView
 from schemas.registry import Council
 
 NAMESPACE = "http://tempuri.org/"

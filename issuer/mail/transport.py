@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from issuer.settings import IssuerSettings
-from schemas.errors import UpstreamUnavailable
+from schemas.errors import MaildirUnavailable, SmtpUnavailable
 
 
 class MailTransport(Protocol):
@@ -37,9 +37,9 @@ class SmtpTransport:
                     smtp.login(self.user, self.password or "")
                 smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as err:
-            raise UpstreamUnavailable(
+            raise SmtpUnavailable(
                 f"the SMTP server {self.host}:{self.port} did not take the message "
-                f"({type(err).__name__}: {str(err)[:160]})", code="mail.smtp_unavailable",
+                f"({type(err).__name__}: {str(err)[:160]})",
                 hint="it is retried with backoff; check PRAMAAN_SMTP_* if it persists") from err
 
     def _connect(self) -> smtplib.SMTP:
@@ -60,8 +60,7 @@ class MaildirTransport:
         try:
             mailbox.Maildir(self.path, create=True).add(message)
         except OSError as err:
-            raise UpstreamUnavailable(f"cannot write mail to the maildir {self.path}",
-                                      code="mail.maildir_unavailable") from err
+            raise MaildirUnavailable(f"cannot write mail to the maildir {self.path}") from err
 
 
 def transport_for(settings: IssuerSettings) -> MailTransport:

@@ -1,13 +1,15 @@
-"""Wire the outbox handlers to the issuer's state, and run them once or in the service."""
+"""Wire the outbox handlers to the issuer's state, and run them once or in the service.
+
+Each pass of the background job first records the suspensions that have ended (state change,
+audit entry, DigiLocker push), so that serving a status list or a certificate's status never has
+to write: reads already show an ended suspension as lifted (``status.effective_state``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-
-from fastapi import FastAPI
 
 from issuer.digilocker.push import PushContext
 from issuer.digilocker.push import handlers as push_handlers
@@ -16,9 +18,12 @@ from issuer.mail import service as mail
 from issuer.mail.transport import MailTransport, transport_for
 from issuer.outbox import service as outbox
 from issuer.outbox.worker import OutboxWorker
+from issuer.status import service as status
 
 if TYPE_CHECKING:
     from issuer.state import IssuerState
+
+log = logging.getLogger("pramaan.outbox")
 
 
 def handlers(state: IssuerState, *, transport: MailTransport | None = None
@@ -47,20 +52,30 @@ def policy(state: IssuerState) -> outbox.RetryPolicy:
 
 def run_once(state: IssuerState, *, now: datetime,
              transport: MailTransport | None = None) -> outbox.OutboxReport:
-    return outbox.process_due(state.sessions, handlers(state, transport=transport), now=now,
-                              policy=policy(state))
+    return _run(state, handlers(state, transport=transport), now=now)
 
 
-@asynccontextmanager
-async def worker_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the outbox worker beside the HTTP service (``PRAMAAN_OUTBOX_WORKER``)."""
-    state: IssuerState = app.state.pramaan
+def lift_ended_suspensions(state: IssuerState, *, now: datetime) -> int:
+    """Record every suspension that ended by ``now``, in a transaction of its own."""
+    with state.sessions.begin() as session:
+        lifted = status.lift_ended_suspensions(session, now=now)
+    if lifted:
+        log.info("recorded the end of %d suspension(s)", lifted)
+    return lifted
+
+
+def _run(state: IssuerState, table: dict[str, outbox.Handler], *, now: datetime
+         ) -> outbox.OutboxReport:
+    """One pass: lifts first, so the pushes they enqueue go out in the same pass."""
+    lift_ended_suspensions(state, now=now)
+    return outbox.process_due(state.sessions, table, now=now, policy=policy(state))
+
+
+def start_worker(state: IssuerState) -> OutboxWorker:
+    """The outbox worker, started on a thread of its own, on the service's clock; the caller
+    stops it (``issuer.app`` does, with the service's lifespan)."""
     table = handlers(state)
-    worker = OutboxWorker(lambda now: outbox.process_due(state.sessions, table, now=now,
-                                                         policy=policy(state)),
+    worker = OutboxWorker(lambda now: _run(state, table, now=now),
                           poll_seconds=state.settings.outbox_poll_seconds, clock=state.clock)
     worker.start()
-    try:
-        yield
-    finally:
-        worker.stop()
+    return worker

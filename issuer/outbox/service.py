@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.outbox.models import OutboxMessage
-from schemas.errors import PramaanError
+from schemas.errors import NoOutboxHandler, PramaanError
 
 log = logging.getLogger("pramaan.outbox")
 
@@ -113,7 +113,7 @@ def _process_one(sessions: sessionmaker[Session], handlers: Mapping[str, Handler
             message = session.get_one(OutboxMessage, message_id)
             handler = handlers.get(message.kind)
             if handler is None:
-                raise _NoHandler(f"no handler for outbox kind {message.kind!r}")
+                raise NoOutboxHandler(f"no handler for outbox kind {message.kind!r}")
             prepared = handler(session, dict(message.payload), now)
         if isinstance(prepared, Skip):
             _finish(sessions, message_id, SKIPPED, now=now, note=prepared.reason)
@@ -127,10 +127,6 @@ def _process_one(sessions: sessionmaker[Session], handlers: Mapping[str, Handler
         log.exception("outbox message %s failed unexpectedly", message_id)
         error = f"unexpected {type(err).__name__} (see the issuer log)"
     return _retry_or_fail(sessions, message_id, error, now=now, policy=policy)
-
-
-class _NoHandler(PramaanError):
-    code = "outbox.no_handler"
 
 
 def _retry_or_fail(sessions: sessionmaker[Session], message_id: int, error: str, *,

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from issuer.auth.service import Staff
 from issuer.credentials import service as credentials
 from issuer.credentials.api import CertificateOut
 from issuer.credentials.models import IssuedCredential
@@ -54,7 +53,7 @@ class NoteIn(BaseModel):
 @router.post("/credentials/{certificate_number}/revoke", summary="Revoke (permanent)")
 def revoke(certificate_number: str, body: RevokeIn, session: SessionDep, staff: StaffDep,
            now: NowDep) -> dict[str, Any]:
-    row = _for_staff(session, staff, certificate_number)
+    row = status.get_for_staff(session, staff, certificate_number)
     status.revoke(session, row, reason=body.reason, actor=staff.actor, now=now, note=body.note)
     return _status_body(session, row, now)
 
@@ -62,7 +61,7 @@ def revoke(certificate_number: str, body: RevokeIn, session: SessionDep, staff: 
 @router.post("/credentials/{certificate_number}/suspend", summary="Suspend (reversible)")
 def suspend(certificate_number: str, body: SuspendIn, session: SessionDep, staff: StaffDep,
             now: NowDep) -> dict[str, Any]:
-    row = _for_staff(session, staff, certificate_number)
+    row = status.get_for_staff(session, staff, certificate_number)
     status.suspend(session, row, reason=body.reason, actor=staff.actor, now=now,
                    until=body.until, note=body.note)
     return _status_body(session, row, now)
@@ -71,7 +70,7 @@ def suspend(certificate_number: str, body: SuspendIn, session: SessionDep, staff
 @router.post("/credentials/{certificate_number}/reinstate", summary="End a suspension")
 def reinstate(certificate_number: str, body: NoteIn, session: SessionDep, staff: StaffDep,
               now: NowDep) -> dict[str, Any]:
-    row = _for_staff(session, staff, certificate_number)
+    row = status.get_for_staff(session, staff, certificate_number)
     status.reinstate(session, row, actor=staff.actor, now=now, note=body.note)
     return _status_body(session, row, now)
 
@@ -81,7 +80,7 @@ def reinstate(certificate_number: str, body: NoteIn, session: SessionDep, staff:
                      "superseded (one transaction)")
 def reissue_certificate(certificate_number: str, body: NoteIn, session: SessionDep,
                         staff: StaffDep, state: StateDep, now: NowDep) -> CertificateOut:
-    row = _for_staff(session, staff, certificate_number)
+    row = status.get_for_staff(session, staff, certificate_number)
     new = reissue.reissue(session, row, staff=staff, context=state.issue_context(session),
                           now=now, note=body.note)
     return CertificateOut.of(new)
@@ -122,14 +121,8 @@ def w3c_list(purpose: str, number: int, session: SessionDep, state: StateDep,
     return Response(token, media_type=publish.W3C_MEDIA_TYPE, headers=_cache(state))
 
 
-def _for_staff(session: Session, staff: Staff, certificate_number: str) -> IssuedCredential:
-    row = credentials.get(session, certificate_number)
-    staff.require("status", row.council_id)
-    return row
-
-
 def _status_body(session: Session, row: IssuedCredential, now: datetime) -> dict[str, Any]:
-    replacement = session.get(IssuedCredential, row.replaced_by_id) if row.replaced_by_id else None
+    replacement = status.replacement_of(session, row)
     return {"id": row.credential_id, "certificateNumber": row.certificate_number,
             **status.effective_state(row, now).to_dict(),
             "replacedBy": replacement.credential_id if replacement else None}

@@ -22,7 +22,7 @@ from issuer.credentials.models import IssuedCredential
 from issuer.credentials.service import IssueContext
 from issuer.status import service as status
 from schemas import credential as vc
-from schemas.errors import InvalidTransition, PramaanError
+from schemas.errors import ExpiredNotReissued, InvalidTransition, PramaanError
 
 
 def reissue(session: Session, old: IssuedCredential, *, staff: Staff, context: IssueContext,
@@ -34,8 +34,8 @@ def reissue(session: Session, old: IssuedCredential, *, staff: Staff, context: I
                                 "certificate is not re-issued", hint="issue a new certificate")
     valid_from, valid_until = vc.validity_window(credentials.credential_of(old))
     if valid_until is not None and valid_until <= now:
-        raise InvalidTransition(f"certificate {old.certificate_number} has expired; issue a new "
-                                "one instead", code="credential.expired")
+        raise ExpiredNotReissued(f"certificate {old.certificate_number} has expired; issue a new "
+                                 "one instead")
     request = credentials.IssueRequest(old.registration_id, old.certificate_type,
                                        extra=dict(old.request.get("extra", {})))
     new = credentials.issue_in(context, session, request, staff=staff, now=now,

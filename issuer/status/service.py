@@ -19,6 +19,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from issuer.audit import service as audit
+from issuer.auth.service import Staff
+from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.outbox import hooks
 from issuer.status.models import StatusList
@@ -65,6 +67,18 @@ def effective_state(row: IssuedCredential, now: datetime) -> CurrentStatus:
         return CurrentStatus(ACTIVE, None, ends, None)
     return CurrentStatus(row.state, row.state_reason, row.state_since,
                          row.suspended_until if row.state == SUSPENDED else None)
+
+
+def get_for_staff(session: Session, staff: Staff, certificate_number: str) -> IssuedCredential:
+    """The certificate, if ``staff`` may change the status of its council's certificates."""
+    row = credentials.get(session, certificate_number)
+    staff.require("status", row.council_id)
+    return row
+
+
+def replacement_of(session: Session, row: IssuedCredential) -> IssuedCredential | None:
+    """The certificate that superseded ``row``, if any."""
+    return session.get(IssuedCredential, row.replaced_by_id) if row.replaced_by_id else None
 
 
 def revoke(session: Session, row: IssuedCredential, *, reason: str, actor: str, now: datetime,
@@ -117,16 +131,23 @@ def reinstate(session: Session, row: IssuedCredential, *, actor: str, now: datet
 
 def lift_ended_suspensions(session: Session, *, now: datetime,
                            status_list_id: int | None = None) -> int:
-    """Record the end of every suspension whose date has passed (audited as the system's act)."""
+    """Record the end of every suspension whose date has passed (audited as the system's act),
+    each once: a row another process lifted or changed meanwhile is skipped. Reads do not need
+    this (``effective_state``); the background job runs it (``issuer.outbox.runner``)."""
     query = session.query(IssuedCredential).filter(
         IssuedCredential.state == SUSPENDED, IssuedCredential.suspended_until.is_not(None),
         IssuedCredential.suspended_until <= now)
     if status_list_id is not None:
         query = query.filter(IssuedCredential.status_list_id == status_list_id)
-    rows = query.all()
-    for row in rows:
-        _lift_if_ended(session, row, now)
-    return len(rows)
+    lifted = 0
+    for row in query.all():
+        try:
+            with session.begin_nested():
+                _lift_if_ended(session, row, now)
+        except InvalidTransition:
+            continue
+        lifted += 1
+    return lifted
 
 
 def _lift_if_ended(session: Session, row: IssuedCredential, now: datetime) -> None:

@@ -1,1 +1,2 @@
-"""Server-rendered pages for professionals (``/p``) and council staff (``/s``), English and Hindi."""
+"""Server-rendered pages for professionals (``/p``) and council staff (``/s``), in English and
+Hindi."""

@@ -1,90 +1,35 @@
-"""Server-rendered pages over the same services as the API.
-
-Sessions live in HttpOnly cookies (``SameSite=Lax`` for professionals, who arrive from mail
-links; ``Strict`` for staff; ``Secure`` when the service is on https). Every form post that acts
-under a session carries a CSRF token, an HMAC of the session token under the session key, so a
-page on another site cannot post in the user's name. No script runs on these pages.
+"""Server-rendered pages over the same services as the API: the home page and the
+professionals' pages under ``/p`` (council staff: ``staff_pages``; what both share: ``common``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import date
-from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from fastapi.responses import RedirectResponse
 
 from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
 from issuer.applications import documents as files
-from issuer.applications import reports, service
-from issuer.applications.api import document_response, registry_record
-from issuer.auth.service import Staff, authenticate
+from issuer.applications import service
+from issuer.applications.api import document_response
 from issuer.credentials.api import certificate_response
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.state import IssuerState
-from issuer.web.i18n import LANGUAGES, translator
-from schemas.errors import Forbidden, InvalidData, PramaanError, Unauthenticated
+from issuer.web.common import (
+    APPLICANT_COOKIE,
+    Csrf,
+    Text,
+    check_csrf,
+    csrf_token,
+    render,
+    set_cookie,
+)
+from schemas.errors import Unauthenticated
 
 router = APIRouter(include_in_schema=False)
-APPLICANT_COOKIE, STAFF_COOKIE, LANG_COOKIE = "pramaan_applicant", "pramaan_staff", "lang"
-TEMPLATES = Path(__file__).parent / "templates"
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
-                       trim_blocks=True, lstrip_blocks=True)
-
-
-def language(request: Request) -> str:
-    wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "en"
-    return wanted if wanted in LANGUAGES else "en"
-
-
-def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> Response:
-    lang = language(request)
-    html = _environment().get_template(name).render(
-        t=translator(lang), lang=lang, path=request.url.path, **context)
-    response = HTMLResponse(html, status_code=status_code, headers={
-        "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action "
-                                   "'self'", "X-Frame-Options": "DENY",
-        "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
-    if "lang" in request.query_params:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
-    return response
-
-
-def error_page(request: Request, err: PramaanError) -> Response:
-    """A PramaanError on a page: the same code and detail as the API, as HTML."""
-    if isinstance(err, Unauthenticated):
-        return RedirectResponse("/s" if request.url.path.startswith("/s") else "/p", 303)
-    return render(request, "error.html", status_code=err.http_status, error=err)
-
-
-def csrf_token(state: IssuerState, session_token: str) -> str:
-    key = state.settings.session_secrets[-1].get_secret_value().encode()
-    return hmac.new(key, b"csrf\x00" + session_token.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _check_csrf(state: IssuerState, session_token: str, given: str) -> None:
-    if not hmac.compare_digest(csrf_token(state, session_token), given or ""):
-        raise Forbidden("the form is stale or came from another site", code="auth.csrf",
-                        hint="reload the page and submit again")
-
-
-def _set_cookie(response: Response, state: IssuerState, name: str, value: str,
-                samesite: str) -> None:
-    secure = state.settings.cookie_secure
-    if secure is None:
-        secure = state.settings.public_base_url.startswith("https://")
-    response.set_cookie(name, value, httponly=True, samesite=samesite,  # type: ignore[arg-type]
-                        secure=secure, path="/")
 
 
 def _applicant(request: Request, state: IssuerState, now: NowDep) -> Applicant:
@@ -92,27 +37,11 @@ def _applicant(request: Request, state: IssuerState, now: NowDep) -> Applicant:
                                    policy=state.sign_in_policy, now=now)
 
 
-def _staff(request: Request, session: SessionDep) -> Staff:
-    token = request.cookies.get(STAFF_COOKIE)
-    return authenticate(session, f"Bearer {token}" if token else None)
-
-
 def _acting_applicant(request: Request, state: IssuerState, now: NowDep,
                       csrf: str) -> Applicant:
     applicant = _applicant(request, state, now)
-    _check_csrf(state, request.cookies.get(APPLICANT_COOKIE, ""), csrf)
+    check_csrf(state, request.cookies.get(APPLICANT_COOKIE, ""), csrf)
     return applicant
-
-
-def _acting_staff(request: Request, session: SessionDep, state: IssuerState,
-                  csrf: str) -> Staff:
-    staff = _staff(request, session)
-    _check_csrf(state, request.cookies.get(STAFF_COOKIE, ""), csrf)
-    return staff
-
-
-Text = Annotated[str, Form(max_length=service.MAX_TEXT)]
-Csrf = Annotated[str, Form(max_length=64)]
 
 
 @router.get("/assets/style.css")
@@ -166,7 +95,7 @@ def applicant_verify(request: Request, email: Annotated[str, Form(max_length=254
         return render(request, "p_sign_in.html", step="code", email=email, problem=True,
                       status_code=401)
     response = RedirectResponse("/p/applications", 303)
-    _set_cookie(response, state, APPLICANT_COOKIE, signed.token, "lax")
+    set_cookie(response, state, APPLICANT_COOKIE, signed.token, "lax")
     return response
 
 
@@ -249,96 +178,3 @@ def applicant_certificate(application_id: int, request: Request, session: Sessio
     return certificate_response(service.certificate_of(session, row), state, "pdf")
 
 
-# -- council staff ------------------------------------------------------------------------------
-@router.get("/s")
-def staff_start(request: Request) -> Response:
-    return render(request, "s_sign_in.html")
-
-
-@router.post("/s/sign-in")
-def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200)],
-                  session: SessionDep, state: StateDep) -> Response:
-    try:
-        authenticate(session, f"Bearer {token.strip()}")
-    except Unauthenticated:
-        return render(request, "s_sign_in.html", problem=True, status_code=401)
-    response = RedirectResponse("/s/queue", 303)
-    _set_cookie(response, state, STAFF_COOKIE, token.strip(), "strict")
-    return response
-
-
-@router.post("/s/sign-out")
-def staff_sign_out() -> Response:
-    response = RedirectResponse("/s", 303)
-    response.delete_cookie(STAFF_COOKIE, path="/")
-    return response
-
-
-@router.get("/s/queue")
-def staff_queue(request: Request, session: SessionDep, state: StateDep,
-                council: str | None = None, type: str | None = None) -> Response:
-    staff = _staff(request, session)
-    rows = service.queue(session, staff, council=council or None,
-                         certificate_type=type or None)
-    councils = sorted(state.registry.councils) if "*" in staff.councils else staff.councils
-    return render(request, "s_queue.html", staff=staff, applications=rows, councils=councils,
-                  council=council, type=type, types=list(state.registry.certificate_types))
-
-
-@router.get("/s/applications/{application_id}")
-def staff_detail(application_id: int, request: Request, session: SessionDep,
-                 state: StateDep) -> Response:
-    staff = _staff(request, session)
-    row = service.get_for_staff(session, staff, application_id)
-    return render(request, "s_application.html", staff=staff, application=row,
-                  record=registry_record(session, row.registration),
-                  history=service.history(session, row),
-                  documents=service.documents(session, row),
-                  can_approve=staff.can("approve", row.council_id),
-                  csrf=csrf_token(state, request.cookies[STAFF_COOKIE]))
-
-
-@router.get("/s/applications/{application_id}/documents/{document_id}")
-def staff_document(application_id: int, document_id: int, request: Request,
-                   session: SessionDep, state: StateDep) -> Response:
-    row = service.get_for_staff(session, _staff(request, session), application_id)
-    return document_response(state, service.get_document(session, row, document_id))
-
-
-@router.post("/s/applications/{application_id}/approve")
-def staff_approve(application_id: int, request: Request, csrf: Csrf, session: SessionDep,
-                  state: StateDep, now: NowDep,
-                  renewed_until: Annotated[str, Form(max_length=10)] = "",
-                  note: Annotated[str, Form(max_length=service.MAX_TEXT)] = "") -> Response:
-    staff = _acting_staff(request, session, state, csrf)
-    try:
-        until = date.fromisoformat(renewed_until) if renewed_until.strip() else None
-    except ValueError as err:
-        raise InvalidData("renewed_until must be a date (YYYY-MM-DD)",
-                          field="renewed_until") from err
-    service.approve(session, staff, application_id, context=state.issue_context(session),
-                    now=now, renewed_until=until, note=note.strip() or None)
-    return RedirectResponse(f"/s/applications/{application_id}", 303)
-
-
-@router.post("/s/applications/{application_id}/reject")
-def staff_reject(application_id: int, request: Request, csrf: Csrf, reason: Text,
-                 session: SessionDep, state: StateDep, now: NowDep) -> Response:
-    staff = _acting_staff(request, session, state, csrf)
-    service.reject(session, staff, application_id, reason=reason, now=now)
-    return RedirectResponse(f"/s/applications/{application_id}", 303)
-
-
-@router.post("/s/applications/{application_id}/query")
-def staff_query(application_id: int, request: Request, csrf: Csrf, question: Text,
-                session: SessionDep, state: StateDep, now: NowDep) -> Response:
-    staff = _acting_staff(request, session, state, csrf)
-    service.ask(session, staff, application_id, question=question, now=now)
-    return RedirectResponse(f"/s/applications/{application_id}", 303)
-
-
-@router.get("/s/sla")
-def staff_sla(request: Request, session: SessionDep, state: StateDep, now: NowDep) -> Response:
-    staff = _staff(request, session)
-    return render(request, "s_sla.html", staff=staff,
-                  rows=reports.sla(session, staff, registry=state.registry, now=now))

@@ -156,7 +156,8 @@ def test_the_qr_link_shows_valid_and_the_certificate_never_reaches_a_log(
     result = page.locator("#result")
     assert result.locator(".verdict__word").inner_text() == "Valid"
     text = result.inner_text()
-    for expected in ("Dr. Venkata Lakshmi Narasimha Rao Bhagavatula", "वेंकट", "Haryana Medical Council",
+    for expected in ("Dr. Venkata Lakshmi Narasimha Rao Bhagavatula", "वेंकट",
+                     "Haryana Medical Council",
                      "Modern medicine", "MBBS", "Good Standing Certificate",
                      "General Medical Council, United Kingdom", "Registration abroad",
                      "photo ID"):

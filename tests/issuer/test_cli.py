@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from issuer.settings import DEMO_PASSPHRASE, IssuerSettings
 from tests.conftest import PASSPHRASE, registrant_data
@@ -68,9 +68,9 @@ def test_cli_errors_say_what_to_do(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_production_refuses_the_demo_passphrase() -> None:
-    with pytest.raises(ValidationError, match="demo passphrase"):
-        IssuerSettings(env="production", key_passphrase=DEMO_PASSPHRASE)
-    assert IssuerSettings(env="dev", key_passphrase=DEMO_PASSPHRASE).env == "dev"
+    with pytest.raises(ValidationError, match="PRAMAAN_KEY_PASSPHRASE"):
+        IssuerSettings(env="production", key_passphrase=SecretStr(DEMO_PASSPHRASE))
+    assert IssuerSettings(env="dev", key_passphrase=SecretStr(DEMO_PASSPHRASE)).env == "dev"
     assert "dev-only" not in repr(IssuerSettings(env="dev"))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +20,8 @@ from keys.signing import parse_payload, verify_jws
 from schemas import credential as vc
 from schemas.errors import Conflict, Forbidden, InvalidData, InvalidTransition
 from schemas.registry import Registry
-from tests.conftest import NOW, PASSPHRASE
+from tests.clock import NOW
+from tests.conftest import PASSPHRASE
 
 EXTRA = {"registration": {},
          "good-standing": {"addressee": "General Medical Council, United Kingdom",
@@ -33,7 +34,7 @@ def issue(session: Session, registry: Registry, token_factory: Callable[..., str
           signing_key: str) -> Callable[..., IssuedCredential]:
     def _issue(registration: Registration, cert_type: str = "registration",
                extra: dict[str, str] | None = None, token: str | None = None,
-               key: str | None = None, now=NOW) -> IssuedCredential:  # type: ignore[no-untyped-def]
+               key: str | None = None, now: datetime = NOW) -> IssuedCredential:
         staff = authenticate(session, f"Bearer {token or token_factory()}")
         request = service.IssueRequest(registration.id, cert_type,
                                        EXTRA[cert_type] if extra is None else extra, key)
@@ -108,7 +109,7 @@ def test_a_repeated_idempotency_key_returns_the_first_certificate(
     assert session.scalar(select(func.count()).select_from(IssuedCredential)) == 1
 
 
-@pytest.mark.parametrize("change, code", [
+@pytest.mark.parametrize(("change", "code"), [
     ({"registration": {"registration_type": "provisional"}}, "registration.not_permanent"),
     ({"registration": {"valid_from": "2019-01-01", "valid_until": "2024-01-01"}},
      "registration.not_current"),
@@ -121,7 +122,7 @@ def test_noc_rules(change: dict[str, dict[str, str]], code: str,
     assert caught.value.code == code
 
 
-@pytest.mark.parametrize("extra, problem", [
+@pytest.mark.parametrize(("extra", "problem"), [
     ({}, "missing: destination, purpose"),
     ({"purpose": "x", "destination": "y", "addressee": "z"}, "unexpected: addressee"),
     ({"purpose": " ", "destination": "y"}, "purpose must be 1 to 200 characters"),

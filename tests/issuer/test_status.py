@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, event, func, select, update
 from sqlalchemy.orm import Session
 
 from issuer.audit import service as audit
+from issuer.audit.models import AuditEvent
 from issuer.auth.service import authenticate
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.keystore import service as keystore
+from issuer.mail.transport import MaildirTransport
+from issuer.outbox.runner import lift_ended_suspensions, run_once
 from issuer.registry.models import Registration
 from issuer.state import IssuerState
 from issuer.status import reissue
@@ -27,8 +32,9 @@ from issuer.status.models import StatusList
 from keys.jwk import parse_jwks
 from keys.signing import parse_payload, verify_jws
 from schemas import status_list as sl
-from schemas.errors import InvalidData, InvalidTransition
-from tests.conftest import NOW, PASSPHRASE
+from schemas.errors import ExpiredNotReissued, InvalidData, InvalidTransition
+from tests.clock import NOW, TestClock
+from tests.conftest import PASSPHRASE
 
 BASE = "https://pramaan.hr.gov.in"
 
@@ -82,7 +88,7 @@ def test_index_permutation_is_a_bijection_that_hides_issue_order() -> None:
     assert sorted(indices) == list(range(size))
     assert indices[:50] != sorted(indices[:50])
     assert [permute(b"x" * 32, p, size) for p in range(50)] != indices[:50]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="outside the list"):
         permute(key, size, size)
 
 
@@ -120,7 +126,7 @@ def test_revoke_suspend_reinstate_and_the_invalid_transitions(
         refused = client.post(f"{url}/{action}", json=body, headers=auth)
         assert refused.status_code == 409, action
     unknown = client.post(f"{url}/revoke", json={"reason": "bored"}, headers=auth)
-    assert unknown.status_code == 422
+    assert (unknown.status_code, unknown.json()["error"]) == (400, "request.invalid")
     actions = [(e.action, e.details.get("reason"), e.actor) for e in
                reversed(audit.list_events(session, subject=f"credential:{number}"))]
     assert [a for a, _, _ in actions] == ["credential.issued", "credential.suspended",
@@ -204,13 +210,79 @@ def test_a_suspension_with_an_end_date_lifts_itself(
                                   keyring=state.keyring.current(session), now=later)
     assert not sl.read_list_bit(_payload(token), purpose="suspension",
                                 index=row.status_index)  # type: ignore[arg-type]
-    session.commit()
+    assert lift_ended_suspensions(state, now=later) == 1  # the background job records the end
     ended = audit.list_events(session, subject=f"credential:{row.certificate_number}",
                               action="credential.suspension_ended")
     assert ended and ended[0].actor == "system"
     past = client.post(f"/credentials/{row.certificate_number}/suspend",
                        json={"until": (until - timedelta(days=1)).isoformat()}, headers=auth)
     assert past.status_code == 422
+
+
+@contextmanager
+def _writes(connection: Connection) -> Iterator[list[str]]:
+    """The INSERT, UPDATE and DELETE statements run on ``connection`` meanwhile."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
+def _snapshot(session: Session) -> tuple[Any, ...]:
+    return (session.scalar(select(func.count()).select_from(AuditEvent)),
+            session.execute(select(IssuedCredential.id, IssuedCredential.state,
+                                   IssuedCredential.state_since)
+                            .order_by(IssuedCredential.id)).all(),
+            session.execute(select(StatusList.id, StatusList.version)
+                            .order_by(StatusList.id)).all())
+
+
+def test_reading_status_writes_nothing_and_the_job_records_an_ended_suspension_once(
+        client: TestClient, auth: dict[str, str], issue_one: Callable[..., IssuedCredential],
+        session: Session, state: IssuerState, clock: TestClock, connection: Connection,
+        tmp_path: Path) -> None:
+    row, other = issue_one(), issue_one()
+    number, n = row.certificate_number, row.status_list_id
+    until = clock().replace(microsecond=0) + timedelta(hours=1)
+    client.post(f"/credentials/{number}/suspend", json={"until": until.isoformat()},
+                headers=auth)
+    client.post(f"/credentials/{other.certificate_number}/suspend", json={}, headers=auth)
+    _, listed = _verified_list(client, f"{BASE}/status/suspension/{n}")  # cached until `until`
+    assert sl.read_list_bit(listed, purpose="suspension", index=row.status_index)  # type: ignore[arg-type]
+    clock.advance(timedelta(hours=2))
+    before = _snapshot(session)
+    with _writes(connection) as writes:
+        public = client.get(f"/c/{number}/status").json()
+        _, suspension = _verified_list(client, f"{BASE}/status/suspension/{n}")
+        _, token_list = _verified_list(client, f"{BASE}/status/{n}/token")
+        _verified_list(client, f"{BASE}/status/revocation/{n}")
+        assert client.get("/status").status_code == 200
+    assert writes == [] and _snapshot(session) == before
+    assert public["state"] == "active" and public["until"] is None
+    assert not sl.read_list_bit(suspension, purpose="suspension", index=row.status_index)  # type: ignore[arg-type]
+    assert sl.read_list_bit(suspension, purpose="suspension", index=other.status_index)  # type: ignore[arg-type]
+    array = sl.decode_ietf_list(token_list["status_list"]["lst"])
+    assert sl.ietf_value(array, row.status_index, bits=2) == 0  # type: ignore[arg-type]
+    subject = f"credential:{number}"
+    assert not audit.list_events(session, subject=subject, action="credential.suspension_ended")
+
+    transport = MaildirTransport(tmp_path / "mail")
+    for _ in range(2):  # the periodic job, twice: the end is recorded once
+        run_once(state, now=clock(), transport=transport)
+    ended = audit.list_events(session, subject=subject, action="credential.suspension_ended")
+    assert [e.actor for e in ended] == ["system"]
+    assert ended[0].details["ended_at"] == until.isoformat()
+    session.refresh(row)
+    session.refresh(other)
+    assert (row.state, row.state_since) == ("active", until) and other.state == "suspended"
+    assert client.get(f"/c/{number}/status").json()["state"] == "active"
 
 
 def test_public_status_tells_the_reason_and_since_when(
@@ -264,6 +336,18 @@ def test_a_crash_between_reissue_and_revocation_keeps_the_old_certificate(
     assert old.state == "active"
     assert session.scalar(select(func.count()).select_from(IssuedCredential)) == count
 
+
+
+def test_an_expired_certificate_is_not_reissued(
+        issue_one: Callable[..., IssuedCredential], session: Session, state: IssuerState,
+        token_factory: Callable[..., str]) -> None:
+    old = issue_one()
+    after = datetime.fromisoformat(_payload(old.token)["validUntil"]) + timedelta(days=1)
+    staff = authenticate(session, f"Bearer {token_factory()}")
+    with pytest.raises(ExpiredNotReissued, match="has expired") as refused:
+        reissue.reissue(session, old, staff=staff, context=state.issue_context(session),
+                        now=after)
+    assert (refused.value.code, refused.value.http_status) == ("reissue.expired", 409)
 
 def test_compromise_then_reissue_resigns_everything_still_valid_once(
         client: TestClient, issue_one: Callable[..., IssuedCredential], session: Session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from keys.jwk import KeyWindow, parse_jwks, public_jwk, thumbprint
 from keys.keyring import KeyRing
@@ -42,6 +43,7 @@ def test_public_jwk_has_kid_alg_and_no_private_member(alg: str) -> None:
 
 def test_sealed_key_round_trips_and_is_not_in_clear() -> None:
     key = generate_private_key("ES256")
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
     blob = encrypt_private_key(key, "a long passphrase", cost=10)
     clear = key.private_numbers().private_value.to_bytes(32, "big")
     assert clear not in blob

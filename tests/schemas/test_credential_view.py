@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from schemas import credential as vc
-from schemas.credential import CredentialView, QualificationView, StatusEntryView, SubjectView
+from schemas.credential_view import CredentialView, QualificationView, SubjectView
 from schemas.errors import MalformedCredential
 from schemas.registry import default_registry
 from schemas.status_list import status_entries
@@ -61,11 +61,6 @@ def test_a_built_credential_reads_back_whole() -> None:
         addressee="General Dental Council", purpose="Work abroad", destination=None)
     assert view.subject.extra("addressee") == "General Dental Council"
     assert view.subject.extra("destination") is None
-    assert view.status == tuple(
-        StatusEntryView(id=e["id"], type="BitstringStatusListEntry",
-                        purpose=e["statusPurpose"], index=1207,
-                        list_credential=e["statusListCredential"])
-        for e in status_entries("https://pramaan.example", 3, 1207))
 
 
 def _read_only(value: Any) -> Any:
@@ -96,11 +91,11 @@ def test_the_view_is_read_only_and_leaves_the_payload_alone() -> None:
 
 def test_absent_optional_fields_are_none() -> None:
     payload = build()
-    del payload["credentialStatus"], payload["iat"], payload["validUntil"]
+    del payload["iat"], payload["validUntil"]
     for name in ("nameHi", "councilHi", "qualifications"):
         del payload["credentialSubject"][name]
     view = CredentialView.from_payload(payload)
-    assert view.status == () and view.issued_at is None
+    assert view.issued_at is None
     assert view.valid_until is None and view.valid_until_text is None
     assert view.subject.name_hi is None and view.subject.council_hi is None
     assert view.subject.qualifications == ()
@@ -118,13 +113,7 @@ def test_an_issuer_object_reads_as_its_id() -> None:
     assert view.issuer == "https://council.example"
 
 
-def test_a_lone_status_entry_counts_as_a_list_of_one() -> None:
-    entry = status_entries("https://pramaan.example", 1, 5)[0]
-    assert [e.index for e in CredentialView.from_payload({"credentialStatus": entry}).status] \
-        == [5]
-
-
-@pytest.mark.parametrize("mutate, field", [
+@pytest.mark.parametrize(("mutate", "field"), [
     (lambda c: c.update({"type": "VerifiableCredential"}), "type"),
     (lambda c: c.update({"type": ["VerifiableCredential", 7]}), "type"),
     (lambda c: c.update({"id": 42}), "id"),
@@ -145,11 +134,6 @@ def test_a_lone_status_entry_counts_as_a_list_of_one() -> None:
      "credentialSubject.qualifications[2]"),
     (lambda c: c["credentialSubject"]["qualifications"][1].update({"year": "2021"}),
      "credentialSubject.qualifications[1].year"),
-    (lambda c: c.update({"credentialStatus": "revoked"}), "credentialStatus"),
-    (lambda c: c["credentialStatus"][1].update({"statusListIndex": 1207}),
-     "credentialStatus[1].statusListIndex"),
-    (lambda c: c["credentialStatus"][0].update({"statusListIndex": "-1"}),
-     "credentialStatus[0].statusListIndex"),
 ])
 def test_a_wrong_typed_field_is_malformed_and_named(mutate: Any, field: str) -> None:
     payload = build()
@@ -163,13 +147,13 @@ def test_a_wrong_typed_field_is_malformed_and_named(mutate: Any, field: str) -> 
 def test_a_tolerant_view_reads_what_it_can_of_an_odd_payload() -> None:
     payload = build()
     payload |= {"type": ["VerifiableCredential", 7, "RegistrationCertificate"], "iat": True,
-                "validFrom": "yesterday", "issuer": {"id": 3}, "credentialStatus": ["x"]}
+                "validFrom": "yesterday", "issuer": {"id": 3}}
     payload["credentialSubject"] = {
         "name": 5, "council": "Haryana Dental Council", "registrationDate": "2018",
         "qualifications": [{"degree": "BDS", "year": "2017"}, "MDS"]}
     view = CredentialView.from_payload(payload, strict=False)
     assert view.types == ("VerifiableCredential", "RegistrationCertificate")
-    assert view.issued_at is None and view.issuer is None and view.status == ()
+    assert view.issued_at is None and view.issuer is None
     assert view.valid_from is None and view.valid_from_text == "yesterday"
     assert view.valid_until == vc.end_of_day(date(2028, 3, 1))
     assert view.subject.name is None and view.subject.council == "Haryana Dental Council"

@@ -37,7 +37,7 @@ def test_nursing_is_added_by_a_data_file_alone(tmp_path: Path) -> None:
         default_registry().council("hnc")
 
 
-@pytest.mark.parametrize("broken, message", [
+@pytest.mark.parametrize(("broken", "message"), [
     ({"councils": [{**NURSING["councils"][0], "profession": "physiotherapy"}]},
      "names profession 'physiotherapy'"),
     ({"councils": [{**NURSING["councils"][0], "registration_prefix": "h1"}]},

@@ -17,7 +17,7 @@ from keys.jwk import parse_jwks
 from keys.signing import verify_jws
 from schemas import status_list as sl
 from schemas.errors import BadSignature
-from tests.conftest import NOW
+from tests.clock import NOW
 
 VECTORS = Path(__file__).parents[1] / "vectors"
 BASE = "https://pramaan.hr.gov.in"

@@ -26,7 +26,8 @@ from keys.storage import generate_private_key
 from schemas import credential as vc
 from schemas import status_list as sl
 from schemas.registry import default_registry
-from tests.conftest import NOW, reference_record
+from tests.clock import NOW
+from tests.conftest import reference_record
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust import TrustStore
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import zlib
@@ -20,13 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from issuer.delivery.qr import qr_image
 from keys.signing import SigningKey
 from schemas.credential import CONTEXT_V2
-from schemas.errors import InputTooLarge
 from schemas.qr_payload import encode_qr_text
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import ALGORITHMS, JwksServer, SetClock, make_credential, sign
 from verifier import api
-from verifier.api import BodyLimit, JsonVerifyFastPath, Message, RequestRoute, Scope, create_app
+from verifier.api import JsonVerifyFastPath, create_app
+from verifier.http import RequestRoute
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustStore
 from verifier.verify import Verifier
@@ -248,47 +247,47 @@ class TestUnusableInput:
         assert_error(client.post("/verify", json={"token": "a" * 100_000}), 413,
                      "request.too_large")
 
+
+
+class TestErrorShape:
+    """Every 4xx, the framework's included, is ``{"error", "detail", "hint"}``."""
+
+    def assert_shape(self, response: Any, status: int, code: str) -> dict[str, Any]:
+        assert_error(response, status, code)
+        body: dict[str, Any] = response.json()
+        assert set(body) <= {"error", "detail", "hint"}, body
+        return body
+
     def test_unknown_route(self, client: TestClient) -> None:
-        assert_error(client.get("/nowhere"), 404, "not_found")
+        body = self.assert_shape(client.get("/nowhere"), 404, "not_found")
+        assert body == {"error": "not_found", "detail": "there is nothing at GET /nowhere",
+                        "hint": "the verifier's API is described at /docs"}
 
+    def test_a_method_the_route_does_not_take(self, client: TestClient) -> None:
+        response = client.get("/verify")
+        body = self.assert_shape(response, 405, "request.method_not_allowed")
+        assert response.headers["allow"] == "POST" and body["hint"] == "use POST"
 
-def run_body_limit(headers: list[tuple[bytes, bytes]], chunks: list[bytes], *, limit: int
-                   ) -> tuple[bytes, Callable[[], Any], Callable[[], Any]]:
-    """``chunks`` through ``BodyLimit``: what the app behind it read, and the receive it got."""
-    messages = iter([{"type": "http.request", "body": c, "more_body": True} for c in chunks]
-                    + [{"type": "http.request", "body": b"", "more_body": False}])
-    body = bytearray()
-    seen: list[Callable[[], Any]] = []
+    def test_a_request_that_fails_validation(self, app: FastAPI, client: TestClient) -> None:
+        @app.get("/probe")
+        def probe(limit: int) -> dict[str, int]:
+            return {"limit": limit}
 
-    async def receive() -> Message:
-        return next(messages)
+        body = self.assert_shape(client.get("/probe", params={"limit": "many"}), 400,
+                                 "request.invalid")
+        assert body["detail"] == ("the request is not valid: query limit: input should be a "
+                                  "valid integer, unable to parse string as an integer")
+        assert "many" not in body["detail"] and body["hint"]
 
-    async def app(_scope: Scope, receive: Callable[[], Any], _send: Any) -> None:
-        seen.append(receive)
-        while (message := await receive())["more_body"]:
-            body.extend(message["body"])
+    def test_a_form_that_cannot_be_parsed(self, client: TestClient) -> None:
+        response = client.post("/verify", content=b"--x\r\nno headers",
+                               headers={"Content-Type": "multipart/form-data"})
+        self.assert_shape(response, 400, "request.invalid")
 
-    async def send(_message: Message) -> None:
-        pass
-
-    scope = {"type": "http", "method": "POST", "path": "/verify", "headers": headers}
-    asyncio.run(BodyLimit(app, limit=limit)(scope, receive, send))
-    return bytes(body), seen[0], receive
-
-
-class TestBodyLimit:
-    def test_a_declared_length_within_the_limit_is_not_recounted(self) -> None:
-        body, seen, receive = run_body_limit([(b"content-length", b"8")], [b"x" * 8], limit=8)
-        assert body == b"x" * 8 and seen is receive
-
-    def test_chunked_is_counted_whatever_content_length_says(self) -> None:
-        headers = [(b"content-length", b"8"), (b"transfer-encoding", b"chunked")]
-        with pytest.raises(InputTooLarge):
-            run_body_limit(headers, [b"x" * 8, b"x"], limit=8)
-
-    def test_no_declared_length_is_counted(self) -> None:
-        with pytest.raises(InputTooLarge):
-            run_body_limit([], [b"x" * 8, b"x"], limit=8)
+    def test_the_fast_path_answers_in_the_same_shape(self, client: TestClient) -> None:
+        response = client.post("/verify", content=b"{token",
+                               headers={"Content-Type": "application/json"})
+        self.assert_shape(response, 400, "request.invalid")
 
 
 class TestInline:
@@ -416,7 +415,7 @@ def test_the_json_fast_path_answers_as_the_route_does(client: TestClient, token:
     assert no_token.json()["error"] == routed_no_token.json()["error"]
 
 
-@pytest.mark.parametrize("method, path, content_type, fast", [
+@pytest.mark.parametrize(("method", "path", "content_type", "fast"), [
     ("POST", "/verify", b"application/json", True), ("POST", "/verify", None, True),
     ("POST", "/verify", b"multipart/form-data; boundary=x", False),
     ("POST", "/credentials/verify", b"application/json", False),

@@ -20,11 +20,11 @@ from keys.jwk import KeyWindow
 from keys.signing import SigningKey
 from schemas import status_list as sl
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import ALGORITHMS, FakeClock, JwksServer, make_credential, sign
 from verifier import vcalm
 from verifier.settings import TrustedIssuer
-from verifier.status import StatusLists
+from verifier.status_lists import StatusLists
 from verifier.trust import FetchNeeded, TrustStore, cache_only
 from verifier.verify import VerificationResult, verify_credential
 

@@ -12,7 +12,7 @@ import pytest
 
 from keys.signing import SigningKey
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import (
     ALGORITHMS,
     FakeClock,
@@ -23,7 +23,7 @@ from tests.verifier.conftest import (
 )
 from verifier import verdict as v
 from verifier.settings import TrustedIssuer
-from verifier.status import StatusLists
+from verifier.status_lists import StatusLists
 from verifier.trust import TrustStore
 from verifier.verify import VerificationResult, verify_credential
 

@@ -35,7 +35,7 @@ from schemas.errors import (
     WrongMediaType,
 )
 from schemas.registry import Registry
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.verifier.conftest import (
     ALGORITHMS,
     EXTRA,
@@ -325,8 +325,8 @@ def test_an_independent_jose_library_verifies_our_credential(jwks_server: JwksSe
 def test_only_a_credential_without_status_entries_is_verifiable_unchecked() -> None:
     """``status.none`` is the one advisory case: a status not established must reject."""
     checks = [Check(name, True, "ok", "") for name in ORDER[:-1]]
-    assert is_verified(checks + [Check("status", None, "status.none", "")])
-    assert not is_verified(checks + [Check("status", False, "credential.revoked", "")])
-    assert not is_verified(checks + [Check("status", False, "status.unknown", "")])
-    assert not is_verified(checks + [Check("status", None, "status.not_checked", "")])
-    assert not is_verified(checks[:-1] + [Check("schema", None, "skipped", "")])
+    assert is_verified([*checks, Check("status", None, "status.none", "")])
+    assert not is_verified([*checks, Check("status", False, "credential.revoked", "")])
+    assert not is_verified([*checks, Check("status", False, "status.unknown", "")])
+    assert not is_verified([*checks, Check("status", None, "status.not_checked", "")])
+    assert not is_verified([*checks[:-1], Check("schema", None, "skipped", "")])

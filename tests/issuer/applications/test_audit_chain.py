@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.audit import service as audit
 from issuer.audit.models import AuditEvent
-from tests.conftest import NOW, PASSPHRASE
+from tests.clock import NOW
+from tests.conftest import PASSPHRASE
 from tests.live import fresh_database
 
 

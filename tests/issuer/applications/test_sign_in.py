@@ -15,7 +15,7 @@ from issuer.applicants.service import SignInPolicy
 from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
 from schemas.errors import RateLimited, Unauthenticated
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.issuer.applications.conftest import Person, mailed_code, mails_to
 
 POLICY = SignInPolicy(secrets=["a-test-session-secret-0123"])

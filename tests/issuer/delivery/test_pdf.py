@@ -25,6 +25,7 @@ from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Page
 from issuer.delivery.pdf import ATTACHMENT_NAME, ATTACHMENT_TYPE, CertificatePdfRenderer
 from issuer.delivery.qr import QUIET_ZONE, qr_image, qr_version
 from schemas import credential as vc
+from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
 from schemas.registry import Registry, default_registry
 from tests.conftest import REFERENCE, reference_record
@@ -306,7 +307,7 @@ def test_unknown_certificate_type_is_refused(renderer: CertificatePdfRenderer,
     assert caught.value.code == "data.invalid"
 
 
-@pytest.mark.parametrize("remove, field", [
+@pytest.mark.parametrize(("remove", "field"), [
     (lambda c: c["credentialSubject"].pop("fatherName"), "fatherName"),
     (lambda c: c["credentialSubject"]["qualifications"][0].pop("year"), "year"),
     (lambda c: c.pop("validUntil"), "validUntil"),
@@ -365,7 +366,7 @@ def test_nothing_overflows_or_overlaps(renderer: CertificatePdfRenderer, registr
     credential = build(registry)
     cert_type = registry.certificate_type_by_vc_type(credential["type"])
     assert cert_type is not None
-    page: Page = renderer._composer.compose(vc.CredentialView.from_payload(credential),
+    page: Page = renderer._composer.compose(CredentialView.from_payload(credential),
                                             cert_type=cert_type, registry=registry,
                                             qr_modules=qr_image(QR_TEXT).width, issued_on=None)
     boxes = [*page.boxes, page.qr]

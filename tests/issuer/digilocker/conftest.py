@@ -16,7 +16,8 @@ from issuer.credentials.models import IssuedCredential
 from issuer.registry.models import Registration
 from issuer.settings import IssuerSettings
 from issuer.state import IssuerState
-from tests.conftest import NOW, make_settings
+from tests.clock import NOW
+from tests.conftest import make_settings
 from tests.live import serve
 
 API_KEY = "digilocker-api-key-for-tests"

@@ -16,7 +16,7 @@ from issuer.credentials.models import IssuedCredential
 from issuer.registry.models import Registration
 from issuer.status import service as status
 from scripts import digilocker_sim as sim
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.issuer.digilocker.conftest import API_KEY, DL_ID, DOB, ISSUER_ID, NAME
 
 Issue = Callable[..., IssuedCredential]

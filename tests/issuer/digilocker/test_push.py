@@ -23,7 +23,8 @@ from issuer.settings import IssuerSettings
 from issuer.state import IssuerState
 from issuer.status import service as status
 from scripts import digilocker_sim as sim
-from tests.conftest import NOW, make_settings
+from tests.clock import NOW
+from tests.conftest import make_settings
 from tests.issuer.digilocker.conftest import API_KEY, DL_ID, ISSUER_ID
 from tests.live import free_port, serve
 
@@ -115,7 +116,8 @@ def test_a_refused_push_is_retried_not_lost(
         session: Session, state: IssuerState, make_registration: Callable[..., Registration],
         issue: Issue, receiver_port: int, tmp_path: Path) -> None:
     issue(make_registration())
-    app, pushes = sim.push_receiver(CLIENT_ID, "another-secret", clock=NOW.timestamp)  # DigiLocker rejects our hmac
+    # DigiLocker knows another secret, so it rejects our HMAC.
+    app, pushes = sim.push_receiver(CLIENT_ID, "another-secret", clock=NOW.timestamp)
     with serve(app, port=receiver_port):
         _run(state, tmp_path)
     [waiting] = outbox.pending(session)

@@ -18,7 +18,7 @@ from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.registry.models import Registration
 from issuer.state import IssuerState
-from tests.conftest import NOW
+from tests.clock import NOW
 from tests.live import free_port
 
 SMTP_USER, SMTP_PASSWORD = "pramaan", "smtp-password-not-secret"
@@ -29,7 +29,8 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
 
-    async def handle_DATA(self, _server: Any, _session: SmtpSession, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
+            self, _server: Any, _session: SmtpSession, envelope: Envelope) -> str:
         assert isinstance(envelope.content, bytes)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)

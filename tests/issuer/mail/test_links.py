@@ -17,7 +17,7 @@ from issuer.mail.links import SALT, make_link, read_link
 from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMessage
 from schemas.errors import LinkExpired, LinkInvalid
-from tests.conftest import NOW
+from tests.clock import NOW
 
 Issue = Callable[..., IssuedCredential]
 BASE = "https://pramaan.hr.gov.in"

@@ -18,7 +18,8 @@ from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMessage
 from issuer.outbox.runner import run_once
 from issuer.state import IssuerState
-from tests.conftest import NOW, make_settings
+from tests.clock import NOW
+from tests.conftest import make_settings
 from tests.issuer.mail.conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer
 
 Issue = Callable[..., IssuedCredential]

@@ -1,0 +1,143 @@
+"""The council's review of applications: the queue, questions, rejection and approval.
+
+Staff need ``review`` on the application's council to see, query and reject, and ``approve``
+(registrars) to approve; approval issues the certificate through the core pipeline in the same
+transaction, which enqueues its e-mail and DigiLocker push. Every action moves the application
+through ``service.move``, so the rules of ``issuer.applications.service`` hold here too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.applications.models import Application
+from issuer.applications.service import (
+    APPROVED,
+    COUNCILS_MOVE,
+    QUERIED,
+    REJECTED,
+    checked_text,
+    move,
+)
+from issuer.audit import service as audit
+from issuer.auth.service import ALL_COUNCILS, Staff
+from issuer.credentials import service as credentials
+from issuer.credentials.models import IssuedCredential
+from issuer.credentials.service import IssueContext, IssueRequest
+from issuer.registry.models import Registration
+from issuer.status import reissue
+from issuer.status import service as status
+from schemas.errors import InvalidData, NotFound
+
+
+def queue(session: Session, staff: Staff, *, council: str | None = None,
+          certificate_type: str | None = None,
+          states: tuple[str, ...] = COUNCILS_MOVE) -> list[Application]:
+    """Applications waiting for the council, oldest first, in the councils the staff reviews."""
+    query = select(Application).where(Application.state.in_(states))
+    if council is not None:
+        staff.require("review", council)
+        query = query.where(Application.council_id == council)
+    else:
+        staff.require("review")
+        if ALL_COUNCILS not in staff.councils:
+            query = query.where(Application.council_id.in_(staff.councils))
+    if certificate_type is not None:
+        query = query.where(Application.certificate_type == certificate_type)
+    return list(session.scalars(query.order_by(Application.waiting_since, Application.id)))
+
+
+def get_for_staff(session: Session, staff: Staff, application_id: int) -> Application:
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound(f"application {application_id} does not exist")
+    staff.require("review", application.council_id)
+    return application
+
+
+def ask(session: Session, staff: Staff, application_id: int, *, question: str,
+        now: datetime) -> Application:
+    """Put a question to the applicant; the application waits for their answer."""
+    application = get_for_staff(session, staff, application_id)
+    move(session, application, allowed_from=COUNCILS_MOVE, to=QUERIED, actor=staff.actor,
+         action="queried", message=checked_text(question, "question"), now=now, waiting_since=None)
+    return application
+
+
+def reject(session: Session, staff: Staff, application_id: int, *, reason: str,
+           now: datetime) -> Application:
+    application = get_for_staff(session, staff, application_id)
+    move(session, application, allowed_from=COUNCILS_MOVE, to=REJECTED, actor=staff.actor,
+         action="rejected", message=checked_text(reason, "reason"), now=now, waiting_since=None)
+    return application
+
+
+def approve(session: Session, staff: Staff, application_id: int, *, context: IssueContext,
+            now: datetime, renewed_until: date | None = None,
+            note: str | None = None) -> Application:
+    """Approve and issue the certificate, in one transaction with the state change.
+
+    A ``duplicate`` replaces the holder's current Registration Certificate (the old one is
+    revoked as superseded, so a lost copy no longer verifies) or, if there is none, issues one.
+    A ``renewal`` needs ``renewed_until``: the register's licence period is extended to it, a
+    new Registration Certificate is issued from the register and earlier ones are superseded.
+    """
+    application = get_for_staff(session, staff, application_id)
+    staff.require("approve", application.council_id)
+    if application.kind == "renewal" and renewed_until is None:
+        raise InvalidData("approving a renewal needs renewed_until, the new end of the "
+                          "licence period", field="renewed_until")
+    move(session, application, allowed_from=COUNCILS_MOVE, to=APPROVED, actor=staff.actor,
+         action="approved", message=note, now=now, waiting_since=None)
+    row = _issue_for(session, application, staff=staff, context=context, now=now,
+                     renewed_until=renewed_until)
+    application.credential_id = row.id
+    session.flush()
+    return application
+
+
+def _issue_for(session: Session, application: Application, *, staff: Staff,
+               context: IssueContext, now: datetime,
+               renewed_until: date | None) -> IssuedCredential:
+    registration = application.registration
+    request = IssueRequest(registration.id, application.certificate_type,
+                           extra=dict(application.details))
+    if application.kind == "duplicate":
+        current = _current_certificates(session, registration, now)
+        if current:
+            return reissue.reissue(session, current[-1], staff=staff, context=context, now=now,
+                                   note=f"duplicate, application {application.id}")
+        return credentials.issue_in(context, session, request, staff=staff, now=now)
+    if application.kind == "renewal":
+        assert renewed_until is not None
+        _renew(session, registration, renewed_until, actor=staff.actor, now=now)
+        earlier = _current_certificates(session, registration, now)
+        new = credentials.issue_in(context, session, request, staff=staff, now=now)
+        for old in earlier:
+            status.revoke(session, old, reason="superseded", actor=staff.actor, now=now,
+                          note=f"renewal, application {application.id}", replaced_by=new)
+        return new
+    return credentials.issue_in(context, session, request, staff=staff, now=now)
+
+
+def _renew(session: Session, registration: Registration, until: date, *, actor: str,
+           now: datetime) -> None:
+    if until <= registration.valid_until:
+        raise InvalidData(f"renewed_until must be after the current end of the licence "
+                          f"period ({registration.valid_until})", field="renewed_until")
+    audit.record(session, actor=actor, action="registration.renewed", now=now,
+                 subject=f"registration:{registration.id}",
+                 details={"from": registration.valid_until.isoformat(),
+                          "until": until.isoformat()})
+    registration.valid_until = until
+    session.flush()
+
+
+def _current_certificates(session: Session, registration: Registration,
+                          now: datetime) -> list[IssuedCredential]:
+    return [row for row in credentials.list_for_registration(session, registration.id)
+            if row.certificate_type == "registration" and row.state != status.REVOKED
+            and row.valid_until > now]
