@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from schemas.credential_view import CredentialView
 from schemas.errors import PramaanError, StatusUnknown, UnreadableInput
 from verifier import bundle, inputs
 from verifier import report as batch
@@ -206,11 +207,11 @@ def _verdict(result: VerificationResult) -> str:
 def _headline(result: VerificationResult) -> str:
     if not result.verified:
         return "NOT VALID: " + result.failures[0].detail if result.failures else "NOT VALID"
-    credential = result.credential or {}
-    subject = credential.get("credentialSubject") or {}
-    kind = next((t for t in credential.get("type", []) if t != "VerifiableCredential"), "")
-    return (f"VALID: {kind} for {subject.get('name')} ({subject.get('registrationNumber')}), "
-            f"{subject.get('council')}")
+    credential = CredentialView.from_payload(result.credential or {}, strict=False)
+    subject = credential.subject
+    kind = next((t for t in credential.types if t != "VerifiableCredential"), "")
+    return (f"VALID: {kind} for {subject.name} ({subject.registration_number}), "
+            f"{subject.council}")
 
 
 def _print_error(err: PramaanError, *, as_json: bool) -> None:

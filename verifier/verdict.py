@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from schemas.credential import INDIA
+from schemas.credential_view import CredentialView, QualificationView
 from schemas.errors import (
     BadSignature,
     KeyCompromised,
@@ -229,52 +230,30 @@ def _verdict(state: str, reason: str, code: str, *, date: str | None = None,
 
 def holder_of(credential: Mapping[str, Any], registry: Registry | None = None) -> Holder:
     """The holder's details as the council signed them; anything not a string is left out."""
-    subject = credential.get("credentialSubject")
-    subject = subject if isinstance(subject, Mapping) else {}
-    profession = registry.professions.get(str(subject.get("profession"))) if registry else None
-    types = credential.get("type")
-    cert_type = (registry.certificate_type_by_vc_type(t for t in types if isinstance(t, str))
-                 if registry and isinstance(types, list) else None)
-    credential_id = _text(credential, "id")
+    view = CredentialView.from_payload(credential, strict=False)
+    subject = view.subject
+    profession = registry.professions.get(subject.profession or "") if registry else None
+    cert_type = registry.certificate_type_by_vc_type(view.types) if registry else None
     return Holder(
-        name=_text(subject, "name"), name_hi=_text(subject, "nameHi"),
-        registration_number=_text(subject, "registrationNumber"),
-        council=_text(subject, "council"), council_hi=_text(subject, "councilHi"),
-        profession=profession.name if profession else _text(subject, "profession"),
+        name=subject.name or None, name_hi=subject.name_hi or None,
+        registration_number=subject.registration_number or None,
+        council=subject.council or None, council_hi=subject.council_hi or None,
+        profession=profession.name if profession else subject.profession or None,
         profession_hi=profession.name_hi if profession else None,
-        qualifications=_qualifications(subject.get("qualifications")),
+        qualifications=tuple(_qualification(q) for q in subject.qualifications
+                             if q.degree is not None),
         certificate=cert_type.title if cert_type else None,
         certificate_hi=cert_type.title_hi if cert_type else None,
-        certificate_id=credential_id.rsplit("/", 1)[-1] if credential_id else None,
-        valid_from=_text(credential, "validFrom"), valid_until=_text(credential, "validUntil"),
-        issued=_issued(credential.get("iat")), purpose=_text(subject, "purpose"),
-        addressee=_text(subject, "addressee"), destination=_text(subject, "destination"))
+        certificate_id=view.id.rsplit("/", 1)[-1] if view.id else None,
+        valid_from=view.valid_from_text or None, valid_until=view.valid_until_text or None,
+        issued=view.issued_at.astimezone(INDIA).isoformat() if view.issued_at else None,
+        purpose=subject.purpose or None, addressee=subject.addressee or None,
+        destination=subject.destination or None)
 
 
-def _text(data: Mapping[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    return value if isinstance(value, str) and value else None
-
-
-def _qualifications(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    out = []
-    for item in value:
-        if isinstance(item, Mapping) and isinstance(item.get("degree"), str):
-            where = ", ".join(str(item[k]) for k in ("university", "year")
-                              if isinstance(item.get(k), (str, int)))
-            out.append(f"{item['degree']} ({where})" if where else str(item["degree"]))
-    return tuple(out)
-
-
-def _issued(iat: Any) -> str | None:
-    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
-        return None
-    try:
-        return datetime.fromtimestamp(iat, UTC).astimezone(INDIA).isoformat()
-    except (OverflowError, OSError, ValueError):
-        return None
+def _qualification(q: QualificationView) -> str:
+    where = ", ".join(str(part) for part in (q.university, q.year) if part is not None)
+    return f"{q.degree} ({where})" if where else str(q.degree)
 
 
 def _day(value: str | None) -> str | None:

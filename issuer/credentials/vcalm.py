@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from issuer.credentials.service import IssueRequest
 from issuer.registry import service as register
+from issuer.registry.models import Registration
 from schemas import credential as vc
-from schemas.errors import InvalidData
+from schemas.credential_view import CredentialView, SubjectView
+from schemas.errors import InvalidData, MalformedCredential
 from schemas.registry import Registry
 
 ENVELOPE_CONTEXT = [vc.CONTEXT_V2]
@@ -32,37 +34,36 @@ def issue_request_from_credential(session: Session, credential: Mapping[str, Any
                                   registry: Registry, public_base: str,
                                   idempotency_key: str | None) -> IssueRequest:
     _check_shape(credential)
-    council_id = _council_of(credential, registry, public_base)
-    cert_type = registry.certificate_type_by_vc_type(credential["type"])
+    view = _read(credential)
+    council_id = _council_of(view, registry, public_base)
+    cert_type = registry.certificate_type_by_vc_type(view.types)
     if cert_type is None:
         raise InvalidData("type names no certificate type this issuer issues", field="type",
                           hint="use RegistrationCertificate, GoodStandingCertificate or "
                                "NoObjectionCertificate")
-    subject = credential["credentialSubject"]
-    number = subject.get("registrationNumber")
-    if not isinstance(number, str):
+    subject = view.subject
+    number = subject.registration_number
+    if number is None:
         raise InvalidData("credentialSubject.registrationNumber is required",
                           field="credentialSubject.registrationNumber")
     registration = register.get_by_number(session, council_id, number)
-    _check_agrees_with_register(subject, registration_claims(registration, registry))
-    extra = {name: subject.get(name) for name in cert_type.extra_fields}
-    missing = [name for name, value in extra.items() if not isinstance(value, str)]
+    _check_agrees_with_register(subject, registration, registry)
+    extra = {name: subject.extra(name) for name in cert_type.extra_fields}
+    missing = [name for name, value in extra.items() if value is None]
     if missing:
         raise InvalidData(f"credentialSubject needs {', '.join(missing)} for a {cert_type.title}",
                           field=f"credentialSubject.{missing[0]}")
     return IssueRequest(registration_id=registration.id, certificate_type=cert_type.id,
-                        extra={k: str(v) for k, v in extra.items()},
+                        extra={k: v for k, v in extra.items() if v is not None},
                         idempotency_key=idempotency_key)
 
 
-def registration_claims(registration: Any, registry: Registry) -> dict[str, Any]:
-    record = register.practitioner_record(registration)
-    council = registry.council(registration.council_id)
-    claims = {"name": record.name, "nameHi": record.name_hi, "fatherName": record.father_name,
-              "profession": council.profession, "council": council.name,
-              "registrationDate": record.registration_date.isoformat(),
-              "registrationType": record.registration_type}
-    return {k: v for k, v in claims.items() if v is not None}
+def _read(credential: Mapping[str, Any]) -> CredentialView:
+    """The proposed credential's claims; a wrong-typed one is the caller's error here."""
+    try:
+        return CredentialView.from_payload(credential)
+    except MalformedCredential as err:
+        raise InvalidData(err.detail, field=err.facts.get("field")) from err
 
 
 def _check_shape(credential: Mapping[str, Any]) -> None:
@@ -79,8 +80,8 @@ def _check_shape(credential: Mapping[str, Any]) -> None:
                           field="credentialSubject")
 
 
-def _council_of(credential: Mapping[str, Any], registry: Registry, public_base: str) -> str:
-    issuer = vc.issuer_of(credential)
+def _council_of(credential: CredentialView, registry: Registry, public_base: str) -> str:
+    issuer = credential.issuer
     for council_id in registry.councils:
         if issuer == vc.issuer_url(public_base, council_id):
             return council_id
@@ -88,9 +89,21 @@ def _council_of(credential: Mapping[str, Any], registry: Registry, public_base: 
                       hint=f"use {vc.issuer_url(public_base, '<council-id>')}")
 
 
-def _check_agrees_with_register(subject: Mapping[str, Any], claims: Mapping[str, Any]) -> None:
-    for name, value in subject.items():
-        if name in claims and value != claims[name]:
+def _check_agrees_with_register(subject: SubjectView, registration: Registration,
+                                registry: Registry) -> None:
+    """Every claim the register also holds must match it; the others are not checked (the
+    certificate is issued from the register whatever they say)."""
+    record = register.practitioner_record(registration)
+    council = registry.council(registration.council_id)
+    claims: tuple[tuple[str, object, object], ...] = (
+        ("name", subject.name, record.name), ("nameHi", subject.name_hi, record.name_hi),
+        ("fatherName", subject.father_name, record.father_name),
+        ("profession", subject.profession, council.profession),
+        ("council", subject.council, council.name),
+        ("registrationDate", subject.registration_date, record.registration_date),
+        ("registrationType", subject.registration_type, record.registration_type))
+    for name, claimed, registered in claims:
+        if claimed is not None and registered is not None and claimed != registered:
             raise InvalidData(f"credentialSubject.{name} does not match the council's register",
                               field=f"credentialSubject.{name}",
                               hint="correct the register first, then issue")

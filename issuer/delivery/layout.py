@@ -8,13 +8,14 @@ even for that is refused rather than drawn over the QR.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TypeVar
 
 from issuer.delivery.typeset import BLACK, Canvas, Color, Line, Typesetter
-from schemas.credential import INDIA, parse_time
+from schemas.credential import INDIA
+from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
 from schemas.registry import CertificateType, Registry
 
@@ -43,6 +44,7 @@ ATTACHED = (("Issued as a W3C Verifiable Credential; the signed credential is at
              "credential.jwt के रूप में संलग्न है।"))
 
 Box = tuple[float, float, float, float]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,41 +75,54 @@ def qr_module_size(modules: int) -> float:
     return max(QR_MIN_MODULE, min(QR_MODULE, QR_MAX_SIDE / modules))
 
 
-def local_date(value: Any, name: str) -> date:
-    return parse_time(value, name).astimezone(INDIA).date()
+def _printed(value: T | None, name: str) -> T:
+    """``value``, which the certificate prints; ``name`` is its JSON name, for the error."""
+    if value is None:
+        raise InvalidData(f"the credential lacks {name!r}, which the certificate prints",
+                          field=name)
+    return value
 
 
-def fields(credential: Mapping[str, Any], registry: Registry) -> list[Field]:
-    subject = credential["credentialSubject"]
-    names = [(str(subject["name"]), True)]
-    if subject.get("nameHi"):
-        names.append((str(subject["nameHi"]), True))
-    profession = registry.professions.get(str(subject["profession"]))
-    start = format_date(local_date(credential["validFrom"], "validFrom"))
-    end = format_date(local_date(credential["validUntil"], "validUntil"))
+def local_date(moment: datetime | None, name: str) -> date:
+    return _printed(moment, name).astimezone(INDIA).date()
+
+
+def fields(credential: CredentialView, registry: Registry) -> list[Field]:
+    subject = credential.subject
+    names = [(_printed(subject.name, "name"), True)]
+    if subject.name_hi:
+        names.append((subject.name_hi, True))
+    profession_id = _printed(subject.profession, "profession")
+    profession = registry.professions.get(profession_id)
+    start = format_date(local_date(credential.valid_from, "validFrom"))
+    end = format_date(local_date(credential.valid_until, "validUntil"))
     quals: list[tuple[str, bool]] = []
-    for q in subject["qualifications"]:
-        quals += [(f"{q['degree']}, {q['year']}", True), (str(q["university"]), False)]
+    for q in subject.qualifications:
+        quals += [(f"{_printed(q.degree, 'degree')}, {_printed(q.year, 'year')}", True),
+                  (_printed(q.university, "university"), False)]
+    registration_type = _printed(subject.registration_type, "registrationType")
     rows = [
         Field("Name", "नाम", names, size=14.0, max_lines=1, min_size=11.0),
-        Field("Father's name", "पिता का नाम", [(str(subject["fatherName"]), False)]),
-        Field("Registration number", "पंजीकरण संख्या", [(str(subject["registrationNumber"]), True)]),
+        Field("Father's name", "पिता का नाम",
+              [(_printed(subject.father_name, "fatherName"), False)]),
+        Field("Registration number", "पंजीकरण संख्या",
+              [(_printed(subject.registration_number, "registrationNumber"), True)]),
         Field("Date of registration", "पंजीकरण की तिथि",
-              [(format_date(date.fromisoformat(subject["registrationDate"])), False)]),
+              [(format_date(_printed(subject.registration_date, "registrationDate")), False)]),
         Field("Registration type", "पंजीकरण का प्रकार",
-              [(REGISTRATION_TYPES.get(subject["registrationType"],
-                                       str(subject["registrationType"])), False)]),
+              [(REGISTRATION_TYPES.get(registration_type, registration_type), False)]),
         Field("Profession", "व्यवसाय",
               [(f"{profession.name} / {profession.name_hi}" if profession
-                else str(subject["profession"]), False)]),
+                else profession_id, False)]),
         Field("Qualifications", "योग्यताएँ", quals, size=10.5, max_lines=3),
         Field("Validity", "वैधता अवधि", [(f"{start} – {end}", False)]),
     ]
-    extras = {"addressee": ("Addressed to", "प्राप्तकर्ता"), "purpose": ("Purpose", "प्रयोजन"),
-              "destination": ("Destination", "गंतव्य")}
-    for key, (label, label_hi) in extras.items():
-        if subject.get(key):
-            rows.append(Field(label, label_hi, [(str(subject[key]), False)], max_lines=3))
+    extras = ((subject.addressee, "Addressed to", "प्राप्तकर्ता"),
+              (subject.purpose, "Purpose", "प्रयोजन"),
+              (subject.destination, "Destination", "गंतव्य"))
+    for value, label, label_hi in extras:
+        if value:
+            rows.append(Field(label, label_hi, [(value, False)], max_lines=3))
     return rows
 
 
@@ -115,32 +130,28 @@ class Composer:
     def __init__(self, typesetter: Typesetter) -> None:
         self.ts = typesetter
 
-    def compose(self, credential: Mapping[str, Any], *, cert_type: CertificateType,
+    def compose(self, credential: CredentialView, *, cert_type: CertificateType,
                 registry: Registry, qr_modules: int, issued_on: date | None) -> Page:
         if issued_on is None:
-            if not isinstance(credential.get("iat"), int):
+            if credential.issued_at is None:
                 raise InvalidData("the credential has no iat to date the certificate by",
                                   hint="pass issued_on", field="iat")
-            issued_on = datetime.fromtimestamp(credential["iat"], INDIA).date()
-        try:
-            return self._page(credential, cert_type, registry, qr_modules, issued_on)
-        except KeyError as err:
-            raise InvalidData(f"the credential lacks {err.args[0]!r}, which the certificate "
-                              "prints", field=str(err.args[0])) from err
+            issued_on = credential.issued_at.astimezone(INDIA).date()
+        return self._page(credential, cert_type, registry, qr_modules, issued_on)
 
-    def _page(self, credential: Mapping[str, Any], cert_type: CertificateType,
+    def _page(self, credential: CredentialView, cert_type: CertificateType,
               registry: Registry, qr_modules: int, issued_on: date) -> Page:
-        subject = credential["credentialSubject"]
+        subject = credential.subject
         page = Page()
         page.canvas.frame(22, 22, PAGE_WIDTH - 44, PAGE_HEIGHT - 44, width=1.6, color=BLUE)
         page.canvas.frame(26, 26, PAGE_WIDTH - 52, PAGE_HEIGHT - 52, width=0.5, color=BLUE)
         width = RIGHT - LEFT
         y = PAGE_HEIGHT - 50
-        y = self._stack(page, self.ts.fit(str(subject["council"]), size=17, width=width,
-                                          max_lines=2, min_size=12, bold=True),
+        y = self._stack(page, self.ts.fit(_printed(subject.council, "council"), size=17,
+                                          width=width, max_lines=2, min_size=12, bold=True),
                         LEFT, y, width, BLUE, center=True)
-        if subject.get("councilHi"):
-            y = self._stack(page, self.ts.fit(str(subject["councilHi"]), size=15, width=width,
+        if subject.council_hi:
+            y = self._stack(page, self.ts.fit(subject.council_hi, size=15, width=width,
                                               max_lines=2, min_size=11, bold=True),
                             LEFT, y, width, BLUE, center=True)
         page.canvas.rule(LEFT, y - 6, RIGHT, y - 6, width=0.8, color=BLUE)
@@ -149,14 +160,15 @@ class Composer:
         y = self._stack(page, self.ts.lines(cert_type.title_hi, size=17, width=width, bold=True),
                         LEFT, y, width, BLACK, center=True)
         half = width / 2
-        number = str(credential["id"]).rstrip("/").rsplit("/", 1)[-1]
+        credential_id = _printed(credential.id, "id")
+        number = credential_id.rstrip("/").rsplit("/", 1)[-1]
         left = self._meta(page, "Certificate number / प्रमाणपत्र संख्या", number, LEFT, y - 12,
                           half - 10)
         right = self._meta(page, "Date of issue / जारी करने की तिथि", format_date(issued_on),
                            LEFT + half, y - 12, half)
         y = min(left, right) - 8
         page.canvas.rule(LEFT, y, RIGHT, y, width=0.5, color=LIGHT)
-        block_top = self._verification(page, credential, qr_modules)
+        block_top = self._verification(page, credential_id, qr_modules)
         self._table(page, cert_type, fields(credential, registry), top=y - 8,
                     bottom=block_top + 14)
         return page
@@ -222,15 +234,14 @@ class Composer:
             top = min(label_bottom, value_bottom) - 8 * scale
         return top + 8 * scale
 
-    def _verification(self, page: Page, credential: Mapping[str, Any], qr_modules: int
-                      ) -> float:
+    def _verification(self, page: Page, credential_id: str, qr_modules: int) -> float:
         """The QR block at the foot of the page, text to the right of the QR; returns its top."""
         side = qr_modules * qr_module_size(qr_modules)
         x = LEFT + side + 16
         width = RIGHT - x
         column: list[tuple[list[Line], Color, float]] = [
             (self.ts.lines("Verification URL / सत्यापन URL", size=8.5, width=width), GREY, 0),
-            (self.ts.fit(str(credential["id"]), size=11.5, width=width, max_lines=2, min_size=7,
+            (self.ts.fit(credential_id, size=11.5, width=width, max_lines=2, min_size=7,
                          bold=True), BLUE, 0),
             (self.ts.lines(VERIFY[0], size=9.5, width=width), BLACK, 8),
             (self.ts.lines(VERIFY[1], size=9.5, width=width), BLACK, 1),

@@ -33,6 +33,7 @@ from issuer.delivery.incremental import Base, Update, name, ref, text_string
 from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Composer
 from issuer.delivery.qr import qr_image
 from issuer.delivery.typeset import Canvas, Typesetter
+from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
 from schemas.registry import Registry
 
@@ -103,18 +104,19 @@ class CertificatePdfRenderer:
         """One A4 page printing ``credential``, its QR drawn from ``qr_text`` and ``token``
         attached. ``issued_on`` is the printed date of issue; by default the date of ``iat`` in
         India."""
-        cert_type = registry.certificate_type_by_vc_type(credential.get("type") or [])
+        view = CredentialView.from_payload(credential)
+        cert_type = registry.certificate_type_by_vc_type(view.types)
         if cert_type is None:
             raise InvalidData("the credential's type names no certificate type in the registry",
                               field="type")
         qr = qr_image(qr_text)
-        page = self._composer.compose(credential, cert_type=cert_type, registry=registry,
+        page = self._composer.compose(view, cert_type=cert_type, registry=registry,
                                       qr_modules=qr.width, issued_on=issued_on)
         x0, y0, x1, y1 = page.qr
         page.canvas.image("QR", x0, y0, x1 - x0, y1 - y0)
 
         return self._document(page.canvas, qr, token.encode("ascii"),
-                              _metadata(credential, cert_type.title))
+                              _metadata(view, cert_type.title))
 
     def _document(self, canvas: Canvas, qr: Image.Image, token: bytes,
                   values: dict[str, str]) -> bytes:
@@ -170,14 +172,13 @@ def _attach(update: Update, data: bytes) -> int:
     return spec
 
 
-def _metadata(credential: Mapping[str, Any], title: str) -> dict[str, str]:
+def _metadata(credential: CredentialView, title: str) -> dict[str, str]:
     """The document's title, identifier, creator and keywords, for XMP and DocInfo."""
-    subject = credential["credentialSubject"]
+    subject = credential.subject
     return {
-        "title": f"{title} – {subject['name']}",
-        "id": str(credential["id"]),
-        "creator": str(subject["council"]),
-        "keywords": "; ".join((title, str(subject["council"]),
-                               str(subject["registrationNumber"]),
+        "title": f"{title} – {subject.name}",
+        "id": str(credential.id),
+        "creator": str(subject.council),
+        "keywords": "; ".join((title, str(subject.council), str(subject.registration_number),
                                "W3C Verifiable Credential", "vc+jwt")),
     }

@@ -19,6 +19,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from issuer.registry.models import Professional
 from schemas.credential import INDIA
+from schemas.credential_view import CredentialView
 from schemas.registry import Council
 
 NAMESPACE = "http://tempuri.org/"
@@ -57,12 +58,12 @@ def pull_response(root_name: str, *, status: int, ts: str, txn: str,
 def certificate_xml(credential: Mapping[str, Any], *, token: str, doc_type: str, state: str,
                     title: str, council: Council, issuer_id: str, person: Professional,
                     certificate_number: str) -> bytes:
-    subject = credential["credentialSubject"]
+    view = CredentialView.from_payload(credential)
+    subject = view.subject
     root = Element("Certificate", {
         "language": "99", "name": title, "type": doc_type, "number": certificate_number,
-        "prevNumber": "", "issuedAt": "", "issueDate": _date(credential.get("validFrom")),
-        "validFromDate": _date(credential.get("validFrom")),
-        "expiryDate": _date(credential.get("validUntil")),
+        "prevNumber": "", "issuedAt": "", "issueDate": _date(view.valid_from),
+        "validFromDate": _date(view.valid_from), "expiryDate": _date(view.valid_until),
         "status": STATE_CODE.get(state, "A")})
     organisation = SubElement(SubElement(root, "IssuedBy"), "Organization", {
         "name": council.name, "code": issuer_id, "tin": "", "uid": "", "type": "SG"})
@@ -73,11 +74,11 @@ def certificate_xml(credential: Mapping[str, Any], *, token: str, doc_type: str,
         "gender": (person.gender or "")[:1].replace("O", "T")})
     data = SubElement(root, "CertificateData")
     SubElement(data, "Registration", {
-        "number": subject.get("registrationNumber", ""),
-        "date": _date(subject.get("registrationDate")),
-        "type": subject.get("registrationType", ""),
-        "council": subject.get("council", ""), "profession": subject.get("profession", "")})
-    SubElement(data, "VerifiableCredential", {"format": "vc+jwt", "id": credential["id"]}
+        "number": subject.registration_number or "",
+        "date": _date(subject.registration_date),
+        "type": subject.registration_type or "",
+        "council": subject.council or "", "profession": subject.profession or ""})
+    SubElement(data, "VerifiableCredential", {"format": "vc+jwt", "id": view.id or ""}
                ).text = token
     return bytes(tostring(root, encoding="utf-8", xml_declaration=True))
 
@@ -88,11 +89,9 @@ def _person_attrs(person: Professional) -> dict[str, str]:
             "gender": GENDER.get(person.gender or "", ""), "phone": person.phone or ""}
 
 
-def _date(value: Any) -> str:
-    if isinstance(value, str) and len(value) == 10:
-        return date.fromisoformat(value).strftime("%d-%m-%Y")
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value).astimezone(INDIA).strftime("%d-%m-%Y")
-    if isinstance(value, date):
-        return value.strftime("%d-%m-%Y")
-    return ""
+def _date(value: date | None) -> str:
+    """DD-MM-YYYY; a moment as its day in India."""
+    if value is None:
+        return ""
+    day = value.astimezone(INDIA) if isinstance(value, datetime) else value
+    return day.strftime("%d-%m-%Y")

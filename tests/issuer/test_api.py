@@ -138,6 +138,9 @@ def test_vcalm_issue_returns_an_enveloped_credential(client: TestClient,
 @pytest.mark.parametrize(("change", "field"), [
     ({"issuer": "https://elsewhere.example/councils/hmc"}, "issuer"),
     ({"credentialSubject": {"name": "Somebody Else"}}, "credentialSubject.name"),
+    ({"credentialSubject": {"name": ["Dr.", "Bhagavatula"]}}, "credentialSubject.name"),
+    ({"credentialSubject": {"registrationDate": "2016-07-15"}},
+     "credentialSubject.registrationDate"),
     ({"type": ["VerifiableCredential", "DrivingLicence"]}, "type"),
     ({"@context": ["https://www.w3.org/2018/credentials/v1"]}, "@context"),
 ])

@@ -175,3 +175,15 @@ def test_the_page_translates_every_state_and_reason() -> None:
     for state in v.STATES:
         assert strings["en"][f"state.{state}"] == v.WORDS[state]
         assert strings["hi"][f"state.{state}"]
+
+
+def test_holder_details_of_an_odd_payload_are_what_can_be_read(registry: Registry) -> None:
+    credential = make_credential("good-standing", name=["Dr.", "Bhagavatula"], nameHi="",
+                                 qualifications=[{"degree": "MBBS", "year": "2015"}, "MD"])
+    credential |= {"type": "GoodStandingCertificate", "iat": True, "validFrom": "yesterday"}
+    holder = v.holder_of(credential, registry)
+    assert holder.name is None and holder.name_hi is None and holder.issued is None
+    assert holder.qualifications == ("MBBS",) and holder.certificate is None
+    assert holder.registration_number == "HMC/2016/0045217" and holder.valid_from == "yesterday"
+    assert holder.addressee == "General Medical Council, United Kingdom"
+    assert v.holder_of({"credentialSubject": "x"}) == v.holder_of({})

@@ -25,6 +25,7 @@ from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Page
 from issuer.delivery.pdf import ATTACHMENT_NAME, ATTACHMENT_TYPE, CertificatePdfRenderer
 from issuer.delivery.qr import QUIET_ZONE, qr_image, qr_version
 from schemas import credential as vc
+from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
 from schemas.registry import Registry, default_registry
 from tests.conftest import REFERENCE, reference_record
@@ -306,13 +307,20 @@ def test_unknown_certificate_type_is_refused(renderer: CertificatePdfRenderer,
     assert caught.value.code == "data.invalid"
 
 
-def test_missing_printed_field_is_refused(renderer: CertificatePdfRenderer,
-                                          registry: Registry) -> None:
+@pytest.mark.parametrize(("remove", "field"), [
+    (lambda c: c["credentialSubject"].pop("fatherName"), "fatherName"),
+    (lambda c: c["credentialSubject"]["qualifications"][0].pop("year"), "year"),
+    (lambda c: c.pop("validUntil"), "validUntil"),
+    (lambda c: c.pop("id"), "id"),
+])
+def test_missing_printed_field_is_refused(renderer: CertificatePdfRenderer, registry: Registry,
+                                          remove: Callable[[dict[str, Any]], object],
+                                          field: str) -> None:
     credential = make_credential(registry)
-    del credential["credentialSubject"]["fatherName"]
+    remove(credential)
     with pytest.raises(InvalidData) as caught:
         renderer.render(credential, token="a.b.c", qr_text="x", registry=registry)
-    assert caught.value.code == "data.invalid" and caught.value.facts["field"] == "fatherName"
+    assert caught.value.code == "data.invalid" and caught.value.facts["field"] == field
 
 
 # -- layout -------------------------------------------------------------------------------------
@@ -358,7 +366,8 @@ def test_nothing_overflows_or_overlaps(renderer: CertificatePdfRenderer, registr
     credential = build(registry)
     cert_type = registry.certificate_type_by_vc_type(credential["type"])
     assert cert_type is not None
-    page: Page = renderer._composer.compose(credential, cert_type=cert_type, registry=registry,
+    page: Page = renderer._composer.compose(CredentialView.from_payload(credential),
+                                            cert_type=cert_type, registry=registry,
                                             qr_modules=qr_image(QR_TEXT).width, issued_on=None)
     boxes = [*page.boxes, page.qr]
     inside = 26.0  # the inner frame
