@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
 from issuer.outbox.service import OutboxReport
 
 log = logging.getLogger("pramaan.outbox")
+WAKE_SLICE_SECONDS = 0.05
 
 
 class OutboxWorker:
@@ -48,5 +50,14 @@ class OutboxWorker:
                     log.info("outbox: %s", report)
             except Exception:  # the database may be briefly away; keep the loop alive
                 log.exception("outbox run failed; retrying in %s s", self._poll)
-            self._wake.wait(self._poll)
+            self._pause()
             self._wake.clear()
+
+    def _pause(self) -> None:
+        """Wait ``poll_seconds`` or until woken, in short sleeps rather than one
+        ``Event.wait(timeout)``: under libfaketime (the test command's shifted-clock run) a
+        timed wait in a thread never times out (wolfcw/libfaketime#390, #469), while
+        ``time.sleep`` keeps working. A wake is seen within one slice."""
+        deadline = time.monotonic() + self._poll
+        while not self._wake.is_set() and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, WAKE_SLICE_SECONDS))

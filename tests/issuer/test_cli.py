@@ -100,12 +100,12 @@ def test_cli_changes_status_and_reissues_after_a_compromise(run, tmp_path: Path)
     bad_reason = run("revoke", third, "--reason", "whim", token=token, ok=False)
     assert bad_reason.returncode == 2
 
-    compromised = run("keys", "compromise", kid).stdout
+    compromised = run("keys", "compromise", "--", kid).stdout  # a kid may start with "-"
     assert "2 still-valid certificates" in compromised
     listing = run("keys", "list").stdout
     assert "COMPROMISED" in listing and "active" in listing
-    reissued = run("reissue", "--key", kid, token=token).stdout
+    reissued = run("reissue", f"--key={kid}", token=token).stdout
     assert "[1/2]" in reissued and "[2/2]" in reissued and "re-issued 2, failed 0" in reissued
-    assert "re-issued 0, failed 0" in run("reissue", "--key", kid, token=token).stdout
+    assert "re-issued 0, failed 0" in run("reissue", f"--key={kid}", token=token).stdout
     shown = json.loads(run("show", first, token=token).stdout)
     assert shown["kid"] == kid
