@@ -1,5 +1,5 @@
-"""The HTTP side of the contract both services keep: the ``{error, detail, hint}`` body and
-request-size limits.
+"""The HTTP side of the contract both services keep: the ``{error, detail, hint}`` body,
+request-size limits, and the input no route takes (control characters, deeply nested JSON).
 
 Pure ASGI and plain iterables: no framework import and no I/O of its own, so the issuer and the
 verifier refuse an oversize body the same way, with the same answer. A size cap counts bytes as
@@ -10,17 +10,67 @@ before it is refused.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote_plus
 
-from schemas.errors import InputTooLarge, LengthRequired, PramaanError
+import orjson
+
+from schemas.errors import InputTooLarge, InvalidRequest, LengthRequired, PramaanError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_FREE_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_JSON_DEPTH = 32
+"""Arrays and objects nested in a JSON body, at most (the deepest request we take has 4)."""
+
+
+def control_character(text: str, *, free_text: bool = False) -> str | None:
+    """The first C0 control character (or DEL) in ``text`` as ``U+XXXX``, else None; free text
+    may hold tabs and line breaks. NUL is the one that matters most: PostgreSQL refuses it in any
+    text, so it must be refused as bad input before it reaches a query."""
+    match = (_CONTROL_IN_FREE_TEXT if free_text else _CONTROL).search(text)
+    return None if match is None else f"U+{ord(match[0]):04X}"
+
+
+def parse_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """A JSON body, or ``InvalidRequest``: not JSON, or nested deeper than ``max_depth``.
+
+    orjson parses without recursing in Python (it refuses past 1024 levels itself), so a deep
+    body cannot exhaust the stack as ``json.loads`` does; the depth is then checked without
+    recursion, before any code walks the value."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        if "depth" in err.msg:  # orjson's own limit, 1024 levels ("depth limit exceeded")
+            raise InvalidRequest(f"the JSON body is nested deeper than {max_depth} levels",
+                                 field="body") from err
+        raise InvalidRequest("the request body is not JSON", field="body") from err
+    if json_depth(value) > max_depth:
+        raise InvalidRequest(f"the JSON body is nested deeper than {max_depth} levels",
+                             field="body")
+    return value
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (a scalar is 0), found without recursion."""
+    if not isinstance(value, dict | list):
+        return 0
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def too_large(limit: int, what: str = "request bodies", *, hint: str | None = None
@@ -70,6 +120,27 @@ async def send_error(send: Send, err: PramaanError) -> None:
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class RefuseControlCharacters:
+    """Answer 400 ``request.invalid`` to a request whose path or query string, decoded, holds a
+    control character (``%00`` above all): no route takes one, and a NUL that reaches a
+    PostgreSQL query is a server error, not the caller's. Pure ASGI, before any routing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for part, text in (("path", scope["path"]),
+                               ("query", unquote_plus(scope["query_string"].decode("latin-1")))):
+                found = control_character(text)
+                if found is not None:
+                    await send_error(send, InvalidRequest(
+                        f"the {part} holds the control character {found}",
+                        hint="send the identifier as printed, without control characters"))
+                    return
+        await self.app(scope, receive, send)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The shared HTTP plumbing (``schemas.http``): the size caps both services apply, in bare ASGI."""
+"""The shared HTTP plumbing (``schemas.http``): the size caps both services apply, in bare ASGI,
+and the input no route takes (control characters in the URL, deeply nested JSON)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,20 @@ from typing import Any
 
 import pytest
 
-from schemas.errors import InputTooLarge, PramaanError
-from schemas.http import BodyLimit, Message, Receive, RouteLimit, Scope, join_capped, read_body
+from schemas.errors import InputTooLarge, InvalidRequest, PramaanError
+from schemas.http import (
+    BodyLimit,
+    Message,
+    Receive,
+    RefuseControlCharacters,
+    RouteLimit,
+    Scope,
+    control_character,
+    join_capped,
+    json_depth,
+    parse_json,
+    read_body,
+)
 
 
 def receiver(chunks: list[bytes]) -> Receive:
@@ -136,3 +149,40 @@ class TestJoinCapped:
         with pytest.raises(InputTooLarge):
             join_capped(chunks(), limit=10, error=lambda: InputTooLarge("too long"))
         assert len(read) == 4
+
+
+class TestInputNoRouteTakes:
+    @pytest.mark.parametrize(("text", "free_text", "found"), [
+        ("HMC-RC-1", False, None), ("a\x00b", False, "U+0000"), ("a\nb", False, "U+000A"),
+        ("a\x7f", False, "U+007F"), ("one\r\n\ttwo", True, None), ("a\x00", True, "U+0000"),
+        ("a\x1b", True, "U+001B"), ("देवनागरी", False, None)])
+    def test_control_characters(self, text: str, free_text: bool, found: str | None) -> None:
+        assert control_character(text, free_text=free_text) == found
+
+    @pytest.mark.parametrize(("value", "depth"), [
+        (1, 0), ({}, 1), ({"a": [1, {"b": []}]}, 4), ([[[]], []], 3)])
+    def test_json_depth(self, value: Any, depth: int) -> None:
+        assert json_depth(value) == depth
+
+    @pytest.mark.parametrize("depth", [33, 1025, 32_000])
+    def test_deep_json_is_refused_without_recursing(self, depth: int) -> None:
+        with pytest.raises(InvalidRequest, match="nested deeper than 32 levels"):
+            parse_json(b"[" * depth + b"]" * depth)
+        assert json_depth(parse_json(b"[" * 32 + b"]" * 32)) == 32
+
+    @pytest.mark.parametrize(("path", "query"), [("/c/\x00", b""), ("/audit", b"subject=%00"),
+                                                 ("/audit", b"subject=a+%0A")])
+    def test_a_control_character_in_the_url_is_refused(self, path: str, query: bytes) -> None:
+        sent: list[Message] = []
+
+        async def app(scope: Scope, receive: Receive, send: Any) -> None:
+            raise AssertionError("the request reached the app")
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": query,
+                 "headers": []}
+        asyncio.run(RefuseControlCharacters(app)(scope, receiver([]), send))
+        assert sent[0]["status"] == 400
+        assert json.loads(sent[1]["body"])["error"] == "request.invalid"
