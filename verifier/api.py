@@ -20,8 +20,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from schemas.errors import PramaanError
-from schemas.http import ASGIApp, BodyLimit, Receive, Scope, Send, read_body
-from verifier import inputs, vcalm, web
+from schemas.http import (
+    ASGIApp,
+    BodyLimit,
+    Receive,
+    RefuseControlCharacters,
+    Scope,
+    Send,
+    read_body,
+)
+from verifier import inputs, openapi, vcalm, web
 from verifier.http import (
     JSON_HINT,
     MAX_JSON_BYTES,
@@ -45,7 +53,8 @@ verify_router = APIRouter(route_class=RequestRoute)
 router = APIRouter()
 
 
-@verify_router.post("/verify", summary="Verify a certificate: token, QR text, PDF or QR photo")
+@verify_router.post("/verify", summary="Verify a certificate: token, QR text, PDF or QR photo",
+                    openapi_extra=openapi.VERIFY_BODY)
 async def verify(request: Request) -> Response:
     """A form or a file; a JSON body never gets here, as ``JsonVerifyFastPath`` answers it."""
     state = get_state(request)
@@ -54,7 +63,8 @@ async def verify(request: Request) -> Response:
 
 
 @verify_router.post("/credentials/verify",
-                    summary="W3C VCALM: verify an EnvelopedVerifiableCredential")
+                    summary="W3C VCALM: verify an EnvelopedVerifiableCredential",
+                    openapi_extra=openapi.VCALM_VERIFY_BODY)
 async def verify_vcalm(request: Request) -> Response:
     state = get_state(request)
     state.limiter.take(client_of(request))
@@ -95,6 +105,7 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
     app.include_router(router)
     app.include_router(web.router)
     install_error_handlers(app)
+    app.add_middleware(RefuseControlCharacters)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     app.add_middleware(JsonVerifyFastPath, state=state)  # outermost of ours: before BodyLimit
     return app

@@ -9,7 +9,6 @@ does not take, a request that fails validation), is ``{"error": code, "detail": 
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from schemas.errors import (
     PramaanError,
     RateLimited,
 )
-from schemas.http import too_large
+from schemas.http import parse_json, too_large
 from verifier.ratelimit import RateLimiter
 from verifier.settings import VerifierSettings
 from verifier.verify import Verifier
@@ -83,12 +82,10 @@ class RequestRoute(APIRoute):
 
 
 def parse_json_body(raw: bytes) -> Any:
+    """The body parsed (``schemas.http.parse_json``: bounded depth, never a ``RecursionError``)."""
     if len(raw) > MAX_JSON_BYTES:
         raise too_large(MAX_JSON_BYTES, "JSON bodies", hint=JSON_HINT)
-    try:
-        return json.loads(raw)
-    except ValueError as err:
-        raise InvalidRequest("the request body is not JSON", field="body") from err
+    return parse_json(raw)
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

@@ -386,6 +386,33 @@ def test_the_verify_routes_are_documented(client: TestClient) -> None:
     assert paths["/verify"]["post"]["summary"].startswith("Verify a certificate")
 
 
+def test_the_verify_routes_document_their_request_bodies(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    verify = paths["/verify"]["post"]["requestBody"]["content"]
+    assert set(verify) == {"application/json", "multipart/form-data"}
+    assert [o["required"] for o in verify["application/json"]["schema"]["oneOf"]] == [
+        ["token"], ["qr"]]
+    assert verify["multipart/form-data"]["schema"]["required"] == ["file"]
+    vcalm = paths["/credentials/verify"]["post"]["requestBody"]["content"]["application/json"]
+    assert vcalm["schema"]["required"] == ["verifiableCredential"]
+
+
+@pytest.mark.parametrize("path", ["/verify", "/credentials/verify"])
+@pytest.mark.parametrize("depth", [33, 1100, 32_000])
+def test_deeply_nested_json_is_400_not_a_recursion_error(client: TestClient, path: str,
+                                                          depth: int) -> None:
+    """32,000 levels fit in 64 kB: the stdlib parser raised RecursionError (a 500)."""
+    body = b'{"token": ' + b"[" * depth + b"]" * depth + b"}"
+    response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    assert_error(response, 400, "request.invalid")
+    assert "nested deeper than" in response.json()["detail"]
+
+
+def test_a_control_character_in_the_url_is_400(client: TestClient) -> None:
+    assert_error(client.get("/v/assets/%00"), 400, "request.invalid")
+    assert_error(client.get("/v?lang=%01"), 400, "request.invalid")
+
+
 def test_a_request_route_takes_the_request_alone() -> None:
     router = APIRouter(route_class=RequestRoute)
 
