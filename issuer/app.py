@@ -25,6 +25,7 @@ from schemas.errors import (
     NotFound,
     PramaanError,
 )
+from schemas.http import RefuseControlCharacters
 
 __all__ = ["IssuerState", "build_state", "create_app"]
 
@@ -53,6 +54,7 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
     app.state.pramaan = state
     register_routes(app)
     _install_error_handlers(app)
+    app.add_middleware(RefuseControlCharacters)
     app.add_middleware(BodyCap, limit=settings.max_request_bytes,
                        uploads=settings.upload_max_bytes)
     return app

@@ -19,6 +19,7 @@ from issuer.applications.models import Application, ApplicationDocument
 from issuer.credentials.api import certificate_response
 from issuer.deps import ApplicantDep, NowDep, SessionDep, StateDep
 from issuer.http import error_response
+from issuer.inputs import DbId, FreeText, Input
 from issuer.registry.models import Registration
 from schemas.errors import SignInCodeInvalid
 
@@ -26,11 +27,11 @@ router = APIRouter(tags=["applications"])
 
 
 # -- shapes -------------------------------------------------------------------------------------
-class SignInIn(BaseModel):
+class SignInIn(Input):
     email: EmailStr
 
 
-class CodeIn(BaseModel):
+class CodeIn(Input):
     email: EmailStr
     code: str = Field(min_length=1, max_length=12)
 
@@ -57,9 +58,9 @@ class RegistrationBrief(BaseModel):
                    valid_until=row.valid_until, name=row.professional.name)
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(Input):
     model_config = ConfigDict(extra="forbid")
-    registration_id: int
+    registration_id: DbId
     kind: Literal["good-standing", "noc", "duplicate", "renewal"]
     addressee: str | None = Field(default=None, max_length=200)
     purpose: str | None = Field(default=None, max_length=200)
@@ -121,8 +122,8 @@ class ApplicationDetailOut(ApplicationOut):
     documents: list[DocumentOut]
 
 
-class MessageIn(BaseModel):
-    message: str = Field(min_length=1, max_length=service.MAX_TEXT)
+class MessageIn(Input):
+    message: FreeText = Field(min_length=1, max_length=service.MAX_TEXT)
 
 
 def detail(session: SessionDep, row: Application) -> ApplicationDetailOut:
@@ -191,7 +192,7 @@ def my_applications(session: SessionDep, applicant: ApplicantDep) -> list[Applic
 
 
 @router.get("/me/applications/{application_id}")
-def my_application(application_id: int, session: SessionDep,
+def my_application(application_id: DbId, session: SessionDep,
                    applicant: ApplicantDep) -> ApplicationDetailOut:
     return detail(session, service.get_own(session, applicant, application_id))
 
@@ -199,7 +200,7 @@ def my_application(application_id: int, session: SessionDep,
 @router.post("/me/applications/{application_id}/documents",
              status_code=status.HTTP_201_CREATED,
              summary="Upload a supporting document (PDF, JPEG or PNG, checked by content)")
-def upload(application_id: int, file: Annotated[UploadFile, File()], session: SessionDep,
+def upload(application_id: DbId, file: Annotated[UploadFile, File()], session: SessionDep,
            applicant: ApplicantDep, state: StateDep, now: NowDep) -> DocumentOut:
     application = service.get_own(session, applicant, application_id)
     data = files.read_capped(file.file, state.settings.upload_max_bytes)
@@ -210,14 +211,14 @@ def upload(application_id: int, file: Annotated[UploadFile, File()], session: Se
 
 
 @router.get("/me/applications/{application_id}/documents/{document_id}")
-def my_document(application_id: int, document_id: int, session: SessionDep,
+def my_document(application_id: DbId, document_id: DbId, session: SessionDep,
                 applicant: ApplicantDep, state: StateDep) -> Response:
     application = service.get_own(session, applicant, application_id)
     return document_response(state, service.get_document(session, application, document_id))
 
 
 @router.post("/me/applications/{application_id}/answer")
-def answer(application_id: int, body: MessageIn, session: SessionDep, applicant: ApplicantDep,
+def answer(application_id: DbId, body: MessageIn, session: SessionDep, applicant: ApplicantDep,
            now: NowDep) -> ApplicationDetailOut:
     row = service.answer(session, applicant, application_id, message=body.message, now=now)
     return detail(session, row)
@@ -226,7 +227,7 @@ def answer(application_id: int, body: MessageIn, session: SessionDep, applicant:
 @router.get("/me/applications/{application_id}/certificate",
             summary="The issued certificate (PDF by default, or ?format=jwt|json)",
             responses={200: {"content": {"application/pdf": {}, "application/vc+jwt": {}}}})
-def my_certificate(application_id: int, session: SessionDep, applicant: ApplicantDep,
+def my_certificate(application_id: DbId, session: SessionDep, applicant: ApplicantDep,
                    state: StateDep, format: Literal["pdf", "jwt", "json"] = "pdf") -> Response:
     application = service.get_own(session, applicant, application_id)
     return certificate_response(service.certificate_of(session, application), state, format)

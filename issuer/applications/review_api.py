@@ -17,6 +17,7 @@ from issuer.applications.api import (
     document_response,
 )
 from issuer.deps import NowDep, SessionDep, StaffDep, StateDep
+from issuer.inputs import DbId, FreeText, Input
 from issuer.registry.models import Registration
 
 router = APIRouter(tags=["applications"])
@@ -40,17 +41,17 @@ class ReviewOut(ApplicationDetailOut):
     registry_record: RegistryRecordOut
 
 
-class QuestionIn(BaseModel):
-    question: str = Field(min_length=1, max_length=service.MAX_TEXT)
+class QuestionIn(Input):
+    question: FreeText = Field(min_length=1, max_length=service.MAX_TEXT)
 
 
-class RejectIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=service.MAX_TEXT)
+class RejectIn(Input):
+    reason: FreeText = Field(min_length=1, max_length=service.MAX_TEXT)
 
 
-class ApproveIn(BaseModel):
+class ApproveIn(Input):
     model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(default=None, max_length=service.MAX_TEXT)
+    note: FreeText | None = Field(default=None, max_length=service.MAX_TEXT)
     renewed_until: date | None = None
 
 
@@ -79,28 +80,28 @@ def review_queue(session: SessionDep, staff: StaffDep, council: str | None = Non
 
 
 @router.get("/review/applications/{application_id}")
-def review_application(application_id: int, session: SessionDep, staff: StaffDep) -> ReviewOut:
+def review_application(application_id: DbId, session: SessionDep, staff: StaffDep) -> ReviewOut:
     row = review.get_for_staff(session, staff, application_id)
     return ReviewOut(**detail(session, row).model_dump(),
                      registry_record=registry_record(session, row.registration))
 
 
 @router.get("/review/applications/{application_id}/documents/{document_id}")
-def review_document(application_id: int, document_id: int, session: SessionDep,
+def review_document(application_id: DbId, document_id: DbId, session: SessionDep,
                     staff: StaffDep, state: StateDep) -> Response:
     application = review.get_for_staff(session, staff, application_id)
     return document_response(state, service.get_document(session, application, document_id))
 
 
 @router.post("/review/applications/{application_id}/query")
-def review_query(application_id: int, body: QuestionIn, session: SessionDep, staff: StaffDep,
+def review_query(application_id: DbId, body: QuestionIn, session: SessionDep, staff: StaffDep,
                  now: NowDep) -> ApplicationDetailOut:
     row = review.ask(session, staff, application_id, question=body.question, now=now)
     return detail(session, row)
 
 
 @router.post("/review/applications/{application_id}/reject")
-def review_reject(application_id: int, body: RejectIn, session: SessionDep, staff: StaffDep,
+def review_reject(application_id: DbId, body: RejectIn, session: SessionDep, staff: StaffDep,
                   now: NowDep) -> ApplicationDetailOut:
     row = review.reject(session, staff, application_id, reason=body.reason, now=now)
     return detail(session, row)
@@ -108,7 +109,7 @@ def review_reject(application_id: int, body: RejectIn, session: SessionDep, staf
 
 @router.post("/review/applications/{application_id}/approve",
              summary="Approve: issues the certificate, which is then mailed and pushed")
-def review_approve(application_id: int, body: ApproveIn, session: SessionDep, staff: StaffDep,
+def review_approve(application_id: DbId, body: ApproveIn, session: SessionDep, staff: StaffDep,
                    state: StateDep, now: NowDep) -> ApplicationDetailOut:
     row = review.approve(session, staff, application_id, context=state.issue_context(session),
                          now=now, renewed_until=body.renewed_until, note=body.note)

@@ -12,13 +12,14 @@ from issuer.credentials import service, vcalm
 from issuer.credentials.models import IssuedCredential
 from issuer.delivery.service import certificate_pdf
 from issuer.deps import NowDep, SessionDep, StaffDep, StateDep
+from issuer.inputs import Clean, DbId, Input
 
 router = APIRouter(tags=["credentials"])
-IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200), Clean]
 Format = Literal["json", "jwt", "pdf"]
 
 
-class CertificateRequest(BaseModel):
+class CertificateRequest(Input):
     model_config = ConfigDict(extra="forbid")
     type: str = Field(description="registration, good-standing or noc")
     addressee: str | None = Field(default=None, max_length=200)
@@ -58,7 +59,7 @@ class CertificateOut(BaseModel):
 
 @router.post("/registrations/{registration_id}/certificates",
              status_code=status.HTTP_201_CREATED, summary="Issue a certificate for a registration")
-def issue_certificate(registration_id: int, body: CertificateRequest, session: SessionDep,
+def issue_certificate(registration_id: DbId, body: CertificateRequest, session: SessionDep,
                       staff: StaffDep, state: StateDep, now: NowDep,
                       idempotency_key: IdempotencyKey = None) -> CertificateOut:
     request = service.IssueRequest(registration_id=registration_id, certificate_type=body.type,
@@ -70,8 +71,8 @@ def issue_certificate(registration_id: int, body: CertificateRequest, session: S
 @router.post("/credentials/issue", status_code=status.HTTP_201_CREATED,
              summary="W3C VCALM issue: returns an EnvelopedVerifiableCredential")
 def vcalm_issue(session: SessionDep, staff: StaffDep, state: StateDep, now: NowDep,
-                credential: Annotated[dict[str, Any], Body(embed=True)],
-                options: Annotated[dict[str, Any] | None, Body(embed=True)] = None,
+                credential: Annotated[dict[str, Any], Body(embed=True), Clean],
+                options: Annotated[dict[str, Any] | None, Body(embed=True), Clean] = None,
                 idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     request = vcalm.issue_request_from_credential(
         session, credential, registry=state.registry,

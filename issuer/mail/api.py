@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import EmailStr, Field
 
 from issuer.delivery.service import certificate_pdf
 from issuer.deps import NowDep, SessionDep, StateDep
+from issuer.inputs import Input
 from issuer.mail import service
 
 router = APIRouter(tags=["public"])
 
 
-class LinkRequestIn(BaseModel):
+class LinkRequestIn(Input):
     certificate_number: str = Field(min_length=5, max_length=32)
     email: EmailStr
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel
 
 from issuer.deps import NowDep, SessionDep, StaffDep, StateDep
+from issuer.inputs import DbId
 from issuer.registry import service
 from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Registration
@@ -45,7 +46,7 @@ def create_registration(body: RegistrantIn, session: SessionDep, staff: StaffDep
 
 
 @router.get("/registrations/{registration_id}")
-def get_registration(registration_id: int, session: SessionDep, staff: StaffDep
+def get_registration(registration_id: DbId, session: SessionDep, staff: StaffDep
                      ) -> RegistrationOut:
     row = service.get(session, registration_id)
     staff.require("read", row.council_id)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import ConfigDict, EmailStr, Field, model_validator
+
+from issuer.inputs import Input
 
 
-class QualificationIn(BaseModel):
+class QualificationIn(Input):
     model_config = ConfigDict(extra="forbid")
     degree: str = Field(min_length=1, max_length=200)
     university: str = Field(min_length=1, max_length=200)
@@ -16,7 +18,7 @@ class QualificationIn(BaseModel):
     year: int = Field(ge=1900, le=2200)
 
 
-class ProfessionalIn(BaseModel):
+class ProfessionalIn(Input):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     name_hi: str | None = Field(default=None, max_length=200)
@@ -28,7 +30,7 @@ class ProfessionalIn(BaseModel):
     digilocker_id: str | None = Field(default=None, max_length=64)
 
 
-class RegistrationIn(BaseModel):
+class RegistrationIn(Input):
     model_config = ConfigDict(extra="forbid")
     council_id: str = Field(min_length=1, max_length=32)
     registration_number: str = Field(min_length=1, max_length=40)
@@ -45,7 +47,7 @@ class RegistrationIn(BaseModel):
         return self
 
 
-class RegistrantIn(BaseModel):
+class RegistrantIn(Input):
     """One professional with one registration: the shape of the reference fixture."""
 
     model_config = ConfigDict(extra="ignore")

@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from issuer.credentials import service as credentials
 from issuer.credentials.api import CertificateOut
 from issuer.credentials.models import IssuedCredential
 from issuer.deps import NowDep, SessionDep, StaffDep, StateDep
+from issuer.inputs import DbId, FreeText, Input
 from issuer.state import IssuerState
 from issuer.status import publish, reissue
 from issuer.status import service as status
@@ -28,16 +29,16 @@ from schemas.errors import NotFound
 router = APIRouter(tags=["status"])
 RevocationReason = Literal[tuple(status.REVOCATION_REASONS)]  # type: ignore[valid-type]
 SuspensionReason = Literal[tuple(status.SUSPENSION_REASONS)]  # type: ignore[valid-type]
-Note = Annotated[str | None, Field(default=None, max_length=500)]
+Note = Annotated[FreeText | None, Field(default=None, max_length=500)]
 
 
-class RevokeIn(BaseModel):
+class RevokeIn(Input):
     model_config = ConfigDict(extra="forbid")
     reason: RevocationReason  # type: ignore[valid-type]
     note: Note = None
 
 
-class SuspendIn(BaseModel):
+class SuspendIn(Input):
     model_config = ConfigDict(extra="forbid")
     reason: SuspensionReason = "other"  # type: ignore[valid-type]
     until: datetime | None = Field(default=None, description="when the suspension lifts itself "
@@ -45,7 +46,7 @@ class SuspendIn(BaseModel):
     note: Note = None
 
 
-class NoteIn(BaseModel):
+class NoteIn(Input):
     model_config = ConfigDict(extra="forbid")
     note: Note = None
 
@@ -103,7 +104,7 @@ def list_index(session: SessionDep, state: StateDep) -> dict[str, list[str]]:
 @router.get("/status/{number}/token", tags=["public"],
             summary="A status list as an IETF Token Status List (statuslist+jwt)",
             responses={200: {"content": {publish.IETF_MEDIA_TYPE: {}}}})
-def ietf_list(number: int, session: SessionDep, state: StateDep, now: NowDep) -> Response:
+def ietf_list(number: DbId, session: SessionDep, state: StateDep, now: NowDep) -> Response:
     token = state.publisher.token(session, number, publish.IETF,
                                   keyring=state.keyring.current(session), now=now)
     return Response(token, media_type=publish.IETF_MEDIA_TYPE, headers=_cache(state))
@@ -112,7 +113,7 @@ def ietf_list(number: int, session: SessionDep, state: StateDep, now: NowDep) ->
 @router.get("/status/{purpose}/{number}", tags=["public"],
             summary="A W3C BitstringStatusListCredential (vc+jwt)",
             responses={200: {"content": {publish.W3C_MEDIA_TYPE: {}}}})
-def w3c_list(purpose: str, number: int, session: SessionDep, state: StateDep,
+def w3c_list(purpose: str, number: DbId, session: SessionDep, state: StateDep,
              now: NowDep) -> Response:
     if purpose not in sl.PURPOSES:
         raise NotFound(f"there are no {purpose!r} lists; purposes: {', '.join(sl.PURPOSES)}")

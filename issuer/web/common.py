@@ -20,14 +20,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from issuer.applications import service
+from issuer.inputs import Clean, CleanText
 from issuer.state import IssuerState
 from issuer.web.i18n import LANGUAGES, translator
 from schemas.errors import CsrfRejected, PramaanError, Unauthenticated
 
 APPLICANT_COOKIE, STAFF_COOKIE, LANG_COOKIE = "pramaan_applicant", "pramaan_staff", "lang"
 TEMPLATES = Path(__file__).parent / "templates"
-Text = Annotated[str, Form(max_length=service.MAX_TEXT)]
-Csrf = Annotated[str, Form(max_length=64)]
+Text = Annotated[str, Form(max_length=service.MAX_TEXT), CleanText]
+Csrf = Annotated[str, Form(max_length=64), Clean]
 
 
 @cache

@@ -17,6 +17,7 @@ from issuer.applications import service
 from issuer.applications.api import document_response
 from issuer.credentials.api import certificate_response
 from issuer.deps import NowDep, SessionDep, StateDep
+from issuer.inputs import Clean, DbId
 from issuer.state import IssuerState
 from issuer.web.common import (
     APPLICANT_COOKIE,
@@ -66,7 +67,7 @@ def applicant_start(request: Request, state: StateDep, now: NowDep) -> Response:
 
 
 @router.post("/p/sign-in")
-def applicant_send_code(request: Request, email: Annotated[str, Form(max_length=254)],
+def applicant_send_code(request: Request, email: Annotated[str, Form(max_length=254), Clean],
                         session: SessionDep, state: StateDep, now: NowDep) -> Response:
     from pydantic import EmailStr, TypeAdapter, ValidationError
 
@@ -86,8 +87,8 @@ def applicant_send_code(request: Request, email: Annotated[str, Form(max_length=
 
 
 @router.post("/p/verify")
-def applicant_verify(request: Request, email: Annotated[str, Form(max_length=254)],
-                     code: Annotated[str, Form(max_length=12)], session: SessionDep,
+def applicant_verify(request: Request, email: Annotated[str, Form(max_length=254), Clean],
+                     code: Annotated[str, Form(max_length=12), Clean], session: SessionDep,
                      state: StateDep, now: NowDep) -> Response:
     signed = applicants.verify_code(session, email=email, code=code,
                                     policy=state.sign_in_policy, now=now)
@@ -118,12 +119,12 @@ def applicant_list(request: Request, session: SessionDep, state: StateDep,
 
 
 @router.post("/p/applications")
-def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[int, Form()],
-                    kind: Annotated[str, Form(max_length=32)], session: SessionDep,
+def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[DbId, Form()],
+                    kind: Annotated[str, Form(max_length=32), Clean], session: SessionDep,
                     state: StateDep, now: NowDep,
-                    addressee: Annotated[str, Form(max_length=200)] = "",
-                    purpose: Annotated[str, Form(max_length=200)] = "",
-                    destination: Annotated[str, Form(max_length=200)] = "") -> Response:
+                    addressee: Annotated[str, Form(max_length=200), Clean] = "",
+                    purpose: Annotated[str, Form(max_length=200), Clean] = "",
+                    destination: Annotated[str, Form(max_length=200), Clean] = "") -> Response:
     applicant = _acting_applicant(request, state, now, csrf)
     details = {"addressee": addressee, "purpose": purpose, "destination": destination}
     row = service.submit(session, applicant, service.ApplicationIn(
@@ -133,7 +134,7 @@ def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[int
 
 
 @router.get("/p/applications/{application_id}")
-def applicant_detail(application_id: int, request: Request, session: SessionDep,
+def applicant_detail(application_id: DbId, request: Request, session: SessionDep,
                      state: StateDep, now: NowDep) -> Response:
     applicant = _applicant(request, state, now)
     row = service.get_own(session, applicant, application_id)
@@ -144,7 +145,7 @@ def applicant_detail(application_id: int, request: Request, session: SessionDep,
 
 
 @router.post("/p/applications/{application_id}/documents")
-def applicant_upload(application_id: int, request: Request, csrf: Csrf,
+def applicant_upload(application_id: DbId, request: Request, csrf: Csrf,
                      file: Annotated[UploadFile, File()], session: SessionDep, state: StateDep,
                      now: NowDep) -> Response:
     applicant = _acting_applicant(request, state, now, csrf)
@@ -157,7 +158,7 @@ def applicant_upload(application_id: int, request: Request, csrf: Csrf,
 
 
 @router.post("/p/applications/{application_id}/answer")
-def applicant_answer(application_id: int, request: Request, csrf: Csrf, message: Text,
+def applicant_answer(application_id: DbId, request: Request, csrf: Csrf, message: Text,
                      session: SessionDep, state: StateDep, now: NowDep) -> Response:
     applicant = _acting_applicant(request, state, now, csrf)
     service.answer(session, applicant, application_id, message=message, now=now)
@@ -165,14 +166,14 @@ def applicant_answer(application_id: int, request: Request, csrf: Csrf, message:
 
 
 @router.get("/p/applications/{application_id}/documents/{document_id}")
-def applicant_document(application_id: int, document_id: int, request: Request,
+def applicant_document(application_id: DbId, document_id: DbId, request: Request,
                        session: SessionDep, state: StateDep, now: NowDep) -> Response:
     row = service.get_own(session, _applicant(request, state, now), application_id)
     return document_response(state, service.get_document(session, row, document_id))
 
 
 @router.get("/p/applications/{application_id}/certificate")
-def applicant_certificate(application_id: int, request: Request, session: SessionDep,
+def applicant_certificate(application_id: DbId, request: Request, session: SessionDep,
                           state: StateDep, now: NowDep) -> Response:
     row = service.get_own(session, _applicant(request, state, now), application_id)
     return certificate_response(service.certificate_of(session, row), state, "pdf")

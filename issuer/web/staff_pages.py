@@ -14,6 +14,7 @@ from issuer.applications.api import document_response
 from issuer.applications.review_api import registry_record
 from issuer.auth.service import Staff, authenticate
 from issuer.deps import NowDep, SessionDep, StateDep
+from issuer.inputs import Clean, DbId
 from issuer.state import IssuerState
 from issuer.web.common import STAFF_COOKIE, Csrf, Text, check_csrf, csrf_token, render, set_cookie
 from schemas.errors import InvalidData, Unauthenticated
@@ -39,7 +40,7 @@ def staff_start(request: Request) -> Response:
 
 
 @router.post("/s/sign-in")
-def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200)],
+def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200), Clean],
                   session: SessionDep, state: StateDep) -> Response:
     try:
         authenticate(session, f"Bearer {token.strip()}")
@@ -69,7 +70,7 @@ def staff_queue(request: Request, session: SessionDep, state: StateDep,
 
 
 @router.get("/s/applications/{application_id}")
-def staff_detail(application_id: int, request: Request, session: SessionDep,
+def staff_detail(application_id: DbId, request: Request, session: SessionDep,
                  state: StateDep) -> Response:
     staff = _staff(request, session)
     row = review.get_for_staff(session, staff, application_id)
@@ -82,17 +83,17 @@ def staff_detail(application_id: int, request: Request, session: SessionDep,
 
 
 @router.get("/s/applications/{application_id}/documents/{document_id}")
-def staff_document(application_id: int, document_id: int, request: Request,
+def staff_document(application_id: DbId, document_id: DbId, request: Request,
                    session: SessionDep, state: StateDep) -> Response:
     row = review.get_for_staff(session, _staff(request, session), application_id)
     return document_response(state, service.get_document(session, row, document_id))
 
 
 @router.post("/s/applications/{application_id}/approve")
-def staff_approve(application_id: int, request: Request, csrf: Csrf, session: SessionDep,
+def staff_approve(application_id: DbId, request: Request, csrf: Csrf, session: SessionDep,
                   state: StateDep, now: NowDep,
-                  renewed_until: Annotated[str, Form(max_length=10)] = "",
-                  note: Annotated[str, Form(max_length=service.MAX_TEXT)] = "") -> Response:
+                  renewed_until: Annotated[str, Form(max_length=10), Clean] = "",
+                  note: Text = "") -> Response:
     staff = _acting_staff(request, session, state, csrf)
     try:
         until = date.fromisoformat(renewed_until) if renewed_until.strip() else None
@@ -105,7 +106,7 @@ def staff_approve(application_id: int, request: Request, csrf: Csrf, session: Se
 
 
 @router.post("/s/applications/{application_id}/reject")
-def staff_reject(application_id: int, request: Request, csrf: Csrf, reason: Text,
+def staff_reject(application_id: DbId, request: Request, csrf: Csrf, reason: Text,
                  session: SessionDep, state: StateDep, now: NowDep) -> Response:
     staff = _acting_staff(request, session, state, csrf)
     review.reject(session, staff, application_id, reason=reason, now=now)
@@ -113,7 +114,7 @@ def staff_reject(application_id: int, request: Request, csrf: Csrf, reason: Text
 
 
 @router.post("/s/applications/{application_id}/query")
-def staff_query(application_id: int, request: Request, csrf: Csrf, question: Text,
+def staff_query(application_id: DbId, request: Request, csrf: Csrf, question: Text,
                 session: SessionDep, state: StateDep, now: NowDep) -> Response:
     staff = _acting_staff(request, session, state, csrf)
     review.ask(session, staff, application_id, question=question, now=now)
