@@ -19,6 +19,7 @@ from issuer.state import Clock, IssuerState, build_state, system_clock
 from issuer.web.common import error_page
 from schemas.errors import (
     ConfigurationError,
+    DatabaseBusy,
     InputTooLarge,
     InvalidRequest,
     MethodNotAllowed,
@@ -80,8 +81,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def _answer(request: Request, err: PramaanError, *, headers: Mapping[str, str] | None = None,
             **extra: Any) -> Response:
+    if isinstance(err, DatabaseBusy):  # 503: say when to come back
+        seconds = err.facts.get("retry_after", 1)
+        headers = {**(headers or {}), "Retry-After": str(seconds)}
+        extra = {"retryAfter": seconds} | extra
     if request.url.path.startswith(("/p/", "/s/")) and not isinstance(err, ConfigurationError):
-        return error_page(request, err)  # the pages answer in HTML
+        page = error_page(request, err)  # the pages answer in HTML
+        page.headers.update(headers or {})
+        return page
     response = error_response(err, **extra)
     response.headers.update(headers or {})
     return response

@@ -24,11 +24,17 @@ def get_state(request: Request) -> IssuerState:
 StateDep = Annotated[IssuerState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    yield from db.transaction(state.sessions)
+READS = frozenset({"GET", "HEAD"})
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def get_session(state: StateDep, request: Request) -> Iterator[Session]:
+    """The request's transaction. Function-scoped: it commits (or fails, answering an error)
+    when the route returns, before the response is sent, so a 2xx means committed. A GET or
+    HEAD reads without SQLite's write lock."""
+    yield from db.transaction(state.sessions, reads_first=request.method in READS)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_staff(session: SessionDep,
