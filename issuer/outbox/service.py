@@ -10,21 +10,27 @@ again when the lease ends.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from issuer import db
 from issuer.outbox.models import OutboxMessage
 from schemas.errors import NoOutboxHandler, PramaanError
 
 log = logging.getLogger("pramaan.outbox")
 
 SENT, SKIPPED, FAILED = "sent", "skipped", "failed"
+BOOKKEEPING_SECONDS, BOOKKEEPING_PAUSE = 30.0, 0.1
 
 
 @dataclass(frozen=True)
@@ -119,14 +125,34 @@ def _process_one(sessions: sessionmaker[Session], handlers: Mapping[str, Handler
             _finish(sessions, message_id, SKIPPED, now=now, note=prepared.reason)
             return "skipped"
         prepared()
-        _finish(sessions, message_id, SENT, now=now)
-        return "sent"
     except PramaanError as err:
         error = f"{err.code}: {err.detail}"
     except Exception as err:  # a bug must not stop the queue; it is logged and recorded
         log.exception("outbox message %s failed unexpectedly", message_id)
         error = f"unexpected {type(err).__name__} (see the issuer log)"
+    else:
+        # Sent: only the bookkeeping is left, and it must not turn into a second send.
+        _record_sent(sessions, message_id, now=now)
+        return "sent"
     return _retry_or_fail(sessions, message_id, error, now=now, policy=policy)
+
+
+def _record_sent(sessions: sessionmaker[Session], message_id: int, *, now: datetime) -> None:
+    """Record a message that has gone out, waiting out a busy database (SQLite's write lock, a
+    PostgreSQL serialization failure) rather than sending again: retried for about
+    ``BOOKKEEPING_SECONDS``. Past that the error propagates, and the lease ending sends again."""
+    for attempt in itertools.count(1):
+        try:
+            _finish(sessions, message_id, SENT, now=now)
+            return
+        except (DBAPIError, PoolTimeout) as err:
+            if not db.is_busy(err) or attempt * BOOKKEEPING_PAUSE >= BOOKKEEPING_SECONDS:
+                log.error("outbox message %s was sent but could not be recorded: %s",
+                          message_id, err)
+                raise
+            log.warning("outbox message %s sent; the database is busy, recording it again",
+                        message_id)
+            time.sleep(BOOKKEEPING_PAUSE)
 
 
 def _retry_or_fail(sessions: sessionmaker[Session], message_id: int, error: str, *,

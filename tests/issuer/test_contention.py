@@ -1,20 +1,29 @@
 """SQLite, the embedded default, under contention (issue 11, item 3), on a live issuer over real
 HTTP: reads take no write lock, so they answer while a writer holds it; a writer that cannot get
-the lock in time answers 503 with ``Retry-After``, never 500."""
+the lock in time answers 503 with ``Retry-After``, never 500; a sent mail is recorded even when the
+database is briefly busy, and not sent twice."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from tests.live import LiveIssuer, live_issuer
+from issuer import db
+from issuer.outbox import service as outbox
+from issuer.outbox.models import OutboxMessage
+from tests.clock import NOW
+from tests.live import LiveIssuer, fresh_database, live_issuer
 
 SECONDS = 2.0  # of load, per test
 
@@ -92,3 +101,32 @@ def test_issuance_and_reads_together_give_no_500(tmp_path: Path) -> None:
     for busy in (r for r in writes if r.status_code == 503):
         _assert_busy(busy)
 
+
+def test_a_sent_mail_is_recorded_through_a_busy_moment(tmp_path: Path) -> None:
+    """The send takes the database's write lock away for longer than SQLite waits; the outbox
+    must wait to record it, not send it again."""
+    sends: list[int] = []
+    with fresh_database("sqlite", tmp_path, sqlite_busy_ms=50) as engine:
+        sessions = db.session_factory(engine)
+        with sessions.begin() as session:
+            message = outbox.enqueue(session, "test.mail", {}, now=NOW)
+            session.flush()
+            message_id = message.id
+        holder = sqlite3.connect(engine.url.database or "", isolation_level=None,
+                                 check_same_thread=False)
+
+        def handler(_s: Session, _p: Mapping[str, Any], _now: datetime) -> Callable[[], None]:
+            def send() -> None:
+                sends.append(message_id)
+                holder.execute("BEGIN IMMEDIATE")  # someone else writes, for 0.4 s
+                holder.execute("UPDATE audit_chain SET seq = seq")
+                threading.Timer(0.4, holder.execute, ["COMMIT"]).start()
+            return send
+
+        report = outbox.process_due(sessions, {"test.mail": handler}, now=NOW)
+        report_again = outbox.process_due(sessions, {"test.mail": handler}, now=NOW)
+        with sessions.begin() as session:
+            row = session.get_one(OutboxMessage, message_id)
+            outcome = row.outcome
+        holder.close()
+    assert (report.sent, report_again.processed, sends, outcome) == (1, 0, [message_id], "sent")
