@@ -227,3 +227,15 @@ def test_sla_and_public_stats(client: TestClient, person: MakePerson, staff: Sta
     assert body["processing"]["approved"] >= 1
     assert body["processing"]["by_council"]["hmc"]["median_hours"] is not None
     assert "@" not in stats.text, "no personal data in public statistics"
+
+
+def test_details_the_certificate_cannot_print_are_refused_on_submission(
+        client: TestClient, person: MakePerson) -> None:
+    someone = person()
+    response = client.post("/me/applications", headers=someone.headers,
+                           json=gsc(someone) | {"purpose": "Registration\x00 abroad 王"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["error"], set(body)) == ("data.invalid", {"error", "detail", "hint"})
+    assert body["detail"].startswith("purpose: U+0000 <control>")
+    assert client.get("/me/applications", headers=someone.headers).json() == []
