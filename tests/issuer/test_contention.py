@@ -8,12 +8,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -115,12 +114,14 @@ def test_a_sent_mail_is_recorded_through_a_busy_moment(tmp_path: Path) -> None:
         holder = sqlite3.connect(engine.url.database or "", isolation_level=None,
                                  check_same_thread=False)
 
-        def handler(_s: Session, _p: Mapping[str, Any], _now: datetime) -> Callable[[], None]:
+        def handler(_s: Session, _job: outbox.Job, _now: datetime) -> Callable[[], None]:
             def send() -> None:
                 sends.append(message_id)
                 holder.execute("BEGIN IMMEDIATE")  # someone else writes, for 0.4 s
                 holder.execute("UPDATE audit_chain SET seq = seq")
-                threading.Timer(0.4, holder.execute, ["COMMIT"]).start()
+                # a sleeping thread, not threading.Timer: under libfaketime (the shifted-clock
+                # run) a thread's timed wait never ends
+                threading.Thread(target=_commit_later, args=(holder, 0.4)).start()
             return send
 
         report = outbox.process_due(sessions, {"test.mail": handler}, now=NOW)
@@ -130,3 +131,8 @@ def test_a_sent_mail_is_recorded_through_a_busy_moment(tmp_path: Path) -> None:
             outcome = row.outcome
         holder.close()
     assert (report.sent, report_again.processed, sends, outcome) == (1, 0, [message_id], "sent")
+
+
+def _commit_later(connection: sqlite3.Connection, seconds: float) -> None:
+    time.sleep(seconds)
+    connection.execute("COMMIT")
