@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from issuer.headers import SecurityHeaders
 from issuer.http import BodyCap, error_response
 from issuer.outbox.runner import start_worker
 from issuer.routes import register_routes
@@ -56,6 +57,7 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
     _install_error_handlers(app)
     app.add_middleware(BodyCap, limit=settings.max_request_bytes,
                        uploads=settings.upload_max_bytes)
+    app.add_middleware(SecurityHeaders, docs_url=app.docs_url, redoc_url=app.redoc_url)
     return app
 
 

@@ -134,7 +134,7 @@ def add_document(session: Session, application: Application, *, data: bytes,
     session.flush()
     _event(session, application, actor, "document_added", now=now, message=stored.label)
     audit.record(session, actor=actor, action="application.document_added", now=now,
-                 subject=f"application:{application.id}",
+                 subject=f"application:{application.id}", council=application.council_id,
                  details={"document": row.id, "sha256": row.sha256, "size": row.size,
                           "media_type": row.media_type})
     return row
@@ -211,7 +211,7 @@ def _log(session: Session, application: Application, actor: str, action: str, *,
          details: dict[str, object] | None = None) -> None:
     _event(session, application, actor, action, now=now, message=message)
     audit.record(session, actor=actor, action=f"application.{action}", now=now,
-                 subject=f"application:{application.id}",
+                 subject=f"application:{application.id}", council=application.council_id,
                  details={"state": application.state, **(details or {})})
 
 

@@ -88,8 +88,7 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
         earlier = _find_by_idempotency_key(session, staff.token_id, request.idempotency_key)
         if earlier is not None:
             return _same_request_or_conflict(earlier, request)
-    registration = register.get(session, request.registration_id)
-    staff.require("issue", registration.council_id)
+    registration = register.get_for_staff(session, staff, "issue", request.registration_id)
     cert_type = registry.certificate_type(request.certificate_type)
     council = registry.council(registration.council_id)
     extra = _check_preconditions(registration, cert_type, request.extra, council.scripts, now)
@@ -125,6 +124,7 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
         session.add(row)
     audit.record(session, actor=staff.actor, action="credential.issued", now=now,
                  subject=f"credential:{row.certificate_number}",
+                 council=row.council_id,
                  details={"type": cert_type.id, "registration": registration.registration_number,
                           "council": registration.council_id, "kid": row.kid,
                           "valid_until": credential["validUntil"]})
@@ -209,6 +209,15 @@ def get(session: Session, certificate_number: str) -> IssuedCredential:
         raise NotFound(f"certificate {certificate_number} does not exist",
                        hint="check the number printed on the certificate")
     return row
+
+
+def find_for_staff(session: Session, staff: Staff, permission: str,
+                   certificate_number: str) -> IssuedCredential:
+    """The certificate, if ``staff`` may ``permission`` in its council; the same 404 when it
+    does not exist and when it is another council's (``Staff.require_found``)."""
+    staff.require(permission)
+    row = find(session, certificate_number)
+    return staff.require_found(permission, row, f"certificate {certificate_number}")
 
 
 def list_for_registration(session: Session, registration_id: int) -> list[IssuedCredential]:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.audit import service as audit
+from issuer.auth.service import Staff
 from issuer.delivery.printable import plain, printable
 from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Professional, Registration
@@ -43,7 +44,7 @@ def register(session: Session, registrant: RegistrantIn, *, registry: Registry, 
     except IntegrityError as err:
         raise Conflict(f"registration {data.registration_number} already exists") from err
     audit.record(session, actor=actor, action="registration.created", now=now,
-                 subject=f"registration:{row.id}",
+                 subject=f"registration:{row.id}", council=row.council_id,
                  details={"council": row.council_id, "number": row.registration_number})
     return row
 
@@ -81,6 +82,15 @@ def get(session: Session, registration_id: int) -> Registration:
     if row is None:
         raise NotFound(f"registration {registration_id} does not exist")
     return row
+
+
+def get_for_staff(session: Session, staff: Staff, permission: str,
+                  registration_id: int) -> Registration:
+    """The registration, if ``staff`` may ``permission`` in its council; the same 404 when it
+    does not exist and when it is another council's (``Staff.require_found``)."""
+    staff.require(permission)
+    row = session.get(Registration, registration_id)
+    return staff.require_found(permission, row, f"registration {registration_id}")
 
 
 def find_by_number(session: Session, council_id: str, number: str) -> Registration | None:
