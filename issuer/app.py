@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from issuer.headers import SecurityHeaders
 from issuer.http import BodyCap, error_response
 from issuer.outbox.runner import start_worker
 from issuer.routes import register_routes
@@ -19,6 +20,7 @@ from issuer.state import Clock, IssuerState, build_state, system_clock
 from issuer.web.common import error_page
 from schemas.errors import (
     ConfigurationError,
+    DatabaseBusy,
     InputTooLarge,
     InvalidRequest,
     MethodNotAllowed,
@@ -57,6 +59,7 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
     app.add_middleware(RefuseControlCharacters)
     app.add_middleware(BodyCap, limit=settings.max_request_bytes,
                        uploads=settings.upload_max_bytes)
+    app.add_middleware(SecurityHeaders, docs_url=app.docs_url, redoc_url=app.redoc_url)
     return app
 
 
@@ -82,8 +85,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def _answer(request: Request, err: PramaanError, *, headers: Mapping[str, str] | None = None,
             **extra: Any) -> Response:
+    if isinstance(err, DatabaseBusy):  # 503: say when to come back
+        seconds = err.facts.get("retry_after", 1)
+        headers = {**(headers or {}), "Retry-After": str(seconds)}
+        extra = {"retryAfter": seconds} | extra
     if request.url.path.startswith(("/p/", "/s/")) and not isinstance(err, ConfigurationError):
-        return error_page(request, err)  # the pages answer in HTML
+        page = error_page(request, err)  # the pages answer in HTML
+        page.headers.update(headers or {})
+        return page
     response = error_response(err, **extra)
     response.headers.update(headers or {})
     return response

@@ -24,16 +24,22 @@ def get_state(request: Request) -> IssuerState:
 StateDep = Annotated[IssuerState, Depends(get_state)]
 
 
-def get_session(state: StateDep) -> Iterator[Session]:
-    yield from db.transaction(state.sessions)
+READS = frozenset({"GET", "HEAD"})
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def get_session(state: StateDep, request: Request) -> Iterator[Session]:
+    """The request's transaction. Function-scoped: it commits (or fails, answering an error)
+    when the route returns, before the response is sent, so a 2xx means committed. A GET or
+    HEAD reads without SQLite's write lock."""
+    yield from db.transaction(state.sessions, reads_first=request.method in READS)
 
 
-def get_staff(session: SessionDep,
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_staff(session: SessionDep, state: StateDep,
               authorization: Annotated[str | None, Header()] = None) -> Staff:
-    return authenticate(session, authorization)
+    return authenticate(session, authorization, now=state.clock())
 
 
 StaffDep = Annotated[Staff, Depends(get_staff)]
@@ -47,13 +53,18 @@ def utc_now(state: StateDep) -> datetime:
 NowDep = Annotated[datetime, Depends(utc_now)]
 
 
-def get_applicant(state: StateDep, now: NowDep,
-                  authorization: Annotated[str | None, Header()] = None) -> Applicant:
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+BearerDep = Annotated[str | None, Depends(bearer_token)]
+
+
+def get_applicant(session: SessionDep, now: NowDep, token: BearerDep) -> Applicant:
     """The professional signed in by an ``aps_`` bearer token (the API's form of the session;
     the pages use the same token in a cookie, with CSRF checks)."""
-    scheme, _, token = (authorization or "").partition(" ")
-    return applicants.authenticate(token.strip() if scheme.lower() == "bearer" else None,
-                                   policy=state.sign_in_policy, now=now)
+    return applicants.authenticate(session, token, now=now)
 
 
 ApplicantDep = Annotated[Applicant, Depends(get_applicant)]

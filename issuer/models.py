@@ -3,7 +3,7 @@
 from issuer.applicants.models import SignInCode
 from issuer.applications.models import Application, ApplicationDocument, ApplicationEvent
 from issuer.audit.models import AuditChainHead, AuditEvent
-from issuer.auth.models import ApiToken
+from issuer.auth.models import ApiToken, WebSession
 from issuer.credentials.models import IssuedCredential
 from issuer.db import Base
 from issuer.keystore.models import StoredKey
@@ -13,4 +13,4 @@ from issuer.status.models import StatusList
 
 __all__ = ["ApiToken", "Application", "ApplicationDocument", "ApplicationEvent", "AuditChainHead",
            "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "Professional",
-           "Registration", "SignInCode", "StatusList", "StoredKey"]
+           "Registration", "SignInCode", "StatusList", "StoredKey", "WebSession"]

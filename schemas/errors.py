@@ -344,6 +344,14 @@ class DigiLockerPushRefused(UpstreamUnavailable):
     code = "digilocker.push_refused"
 
 
+class DatabaseBusy(UpstreamUnavailable):
+    """The issuer's database could not take the request now (SQLite's write lock held past its
+    wait, a PostgreSQL serialization failure, deadlock or lock timeout, no free connection).
+    Nothing was saved; answered 503 with ``Retry-After`` (the ``retry_after`` fact, seconds)."""
+
+    code = "database.busy"
+
+
 class StatusUnknown(UpstreamUnavailable):
     """A verifier offline without status data for the credential's list: not judged.
 
@@ -365,6 +373,15 @@ class ConfigurationError(PramaanError):
     """A deployment mistake. The detail is logged, never returned to a client."""
 
     code = "configuration"
+    http_status = 500
+
+
+class DatabaseFailure(PramaanError):
+    """The database refused the request's transaction for a reason that is neither a conflict
+    nor a busy moment (a constraint checked at COMMIT that is not a duplicate, a lost
+    connection). Nothing was saved; the cause is logged, never returned."""
+
+    code = "database.failed"
     http_status = 500
 
 

@@ -20,6 +20,8 @@ from schemas.errors import ConfigurationError, NotFound
 
 DATA_DIR = Path(__file__).parent / "data"
 BUILTIN_FILES = ("professions.json", "councils.json", "certificate_types.json")
+DEFAULT_SCRIPTS = ("Latn", "Deva")
+"""The scripts (ISO 15924) a council's certificates print when its data names none."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Council:
     profession: str
     registration_prefix: str
     act: str = ""
+    scripts: tuple[str, ...] = DEFAULT_SCRIPTS
+    """The scripts its certificates print; register text outside their fonts is refused."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
         for p in data.get("professions", []):
             professions[p["id"]] = Profession(**p)
         for c in data.get("councils", []):
-            councils[c["id"]] = Council(**c)
+            councils[c["id"]] = Council(**{**c, "scripts": tuple(c.get("scripts",
+                                                                          DEFAULT_SCRIPTS))})
         for t in data.get("certificate_types", []):
             types[t["id"]] = CertificateType(**{**t, "extra_fields": tuple(t["extra_fields"])})
     for council in councils.values():

@@ -51,7 +51,7 @@ def run(scratch: str) -> None:
         cert_type, extra = TYPES[i % 3]
         t0 = time.perf_counter()
         with state.sessions.begin() as session:
-            staff = authenticate(session, f"Bearer {token}")
+            staff = authenticate(session, f"Bearer {token}", now=datetime.now(UTC))
             row = credentials.issue(
                 session, credentials.IssueRequest(registration_id, cert_type, extra),
                 staff=staff, registry=state.registry, keyring=state.keyring.current(session),

@@ -109,7 +109,7 @@ def _issue(state, token: str, registration_id: int, count: int) -> None:  # type
     batch = 500
     for start in range(0, count, batch):
         with state.sessions.begin() as session:
-            staff = authenticate(session, f"Bearer {token}")
+            staff = authenticate(session, f"Bearer {token}", now=datetime.now(UTC))
             context = state.issue_context(session)
             for _ in range(min(batch, count - start)):
                 credentials.issue_in(context, session,

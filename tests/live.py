@@ -51,10 +51,10 @@ def serve(app: Any, port: int | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def fresh_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
+def fresh_database(kind: str, tmp_path: Path, *, sqlite_busy_ms: int = 5000) -> Iterator[Engine]:
     """An empty, migrated database of its own: a SQLite file or a PostgreSQL schema."""
     if kind == "sqlite":
-        engine = db.make_engine(f"sqlite:///{tmp_path}/live.db")
+        engine = db.make_engine(f"sqlite:///{tmp_path}/live.db", sqlite_busy_ms=sqlite_busy_ms)
         db.migrate(engine)
         yield engine
         engine.dispose()
@@ -75,7 +75,8 @@ def fresh_database(kind: str, tmp_path: Path) -> Iterator[Engine]:
 
 
 @contextlib.contextmanager
-def live_issuer(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[LiveIssuer]:
+def live_issuer(kind: str, tmp_path: Path, *, sqlite_busy_ms: int = 5000, **overrides: Any
+                ) -> Iterator[LiveIssuer]:
     """An issuer on a fresh database, served over real HTTP, with a signing key, a registrar
     token for the Haryana Medical Council and one registration. ``overrides`` are settings."""
     from issuer.app import create_app
@@ -83,13 +84,13 @@ def live_issuer(kind: str, tmp_path: Path, **overrides: Any) -> Iterator[LiveIss
     from tests.conftest import make_settings
 
     port = free_port()
-    with fresh_database(kind, tmp_path) as engine:
+    with fresh_database(kind, tmp_path, sqlite_busy_ms=sqlite_busy_ms) as engine:
         settings = make_settings(engine.url.render_as_string(hide_password=False),
                                  **{"public_base_url": f"http://127.0.0.1:{port}"} | overrides)
         state = build_state(settings, engine=engine, clock=TestClock(NOW))
         token, registration_id = seed_issuer(state)
         with serve(create_app(settings, state=state), port=port) as url:
-            yield LiveIssuer(url, token, registration_id)
+            yield LiveIssuer(url, token, registration_id, engine)
 
 
 def seed_issuer(state: Any, **registrant: Any) -> tuple[str, int]:
@@ -118,6 +119,8 @@ class LiveIssuer:
     url: str
     token: str
     registration_id: int
+    engine: Engine
+    """The issuer's own database (committed for real), for tests that look behind the API."""
 
     @property
     def staff(self) -> dict[str, str]:

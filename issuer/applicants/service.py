@@ -7,8 +7,9 @@ signed in with a signed session token.
 - Requests are limited per address and per client address per hour. The same row is written and
   the same answer given whether or not the address is on the register: the sign-in form cannot be
   used to find out who is registered.
-- The session is an itsdangerous-signed ``{"e": email, "x": expiry}`` with its own salt (domain
-  separation from download links), prefixed ``aps_``; the clock is an input, not read inside.
+- The session is server-side (``issuer.auth.sessions``): the token, prefixed ``aps_``, is a
+  random secret whose hash names a row with the address and the expiry, so signing out ends it
+  for the cookie and for any bearer copy alike. The clock is an input, not read inside.
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from issuer.applicants.models import SignInCode
+from issuer.auth import sessions
 from issuer.registry.models import Professional, Registration
 from schemas.errors import RateLimited, Unauthenticated
 
 SESSION_PREFIX = "aps_"
-_SALT = "pramaan.applicant-session.v1"
+SESSION_KIND = "applicant"
 
 
 @dataclass(frozen=True)
@@ -127,29 +128,31 @@ def verify_code(session: Session, *, email: str, code: str, policy: SignInPolicy
     session.flush()
     if not is_registered(session, email):  # removed from the register meanwhile
         return None
-    return issue_session(email, policy=policy, now=now)
+    return issue_session(session, email, policy=policy, now=now)
 
 
-def issue_session(email: str, *, policy: SignInPolicy, now: datetime) -> SignedIn:
-    expires = now + policy.session_ttl
-    body = _serializer(policy.secrets).dumps({"e": email, "x": int(expires.timestamp())})
-    return SignedIn(token=SESSION_PREFIX + body, email=email, expires_at=expires)
+def issue_session(session: Session, email: str, *, policy: SignInPolicy,
+                  now: datetime) -> SignedIn:
+    row, token = sessions.start(session, kind=SESSION_KIND, prefix=SESSION_PREFIX,
+                                subject=normalise_email(email), ttl=policy.session_ttl, now=now)
+    return SignedIn(token=token, email=row.subject, expires_at=row.expires_at)
 
 
-def authenticate(token: str | None, *, policy: SignInPolicy, now: datetime) -> Applicant:
-    """The applicant a session token (bearer or cookie) names; one opaque error otherwise."""
-    failure = Unauthenticated("a valid applicant session is required",
+def authenticate(session: Session, token: str | None, *, now: datetime) -> Applicant:
+    """The applicant a live session token (bearer or cookie) names; one opaque error
+    otherwise (unknown, expired or signed out)."""
+    row = sessions.find_live(session, kind=SESSION_KIND, prefix=SESSION_PREFIX, secret=token,
+                             now=now)
+    if row is None:
+        raise Unauthenticated("a valid applicant session is required",
                               hint="sign in with the one-time code mailed to you")
-    if not token or not token.startswith(SESSION_PREFIX) or len(token) > 1000:
-        raise failure
-    try:
-        data = _serializer(policy.secrets).loads(token.removeprefix(SESSION_PREFIX))
-    except BadSignature as err:
-        raise failure from err
-    if not isinstance(data, dict) or not isinstance(data.get("e"), str) \
-            or not isinstance(data.get("x"), int) or data["x"] <= now.timestamp():
-        raise failure
-    return Applicant(email=data["e"])
+    return Applicant(email=row.subject)
+
+
+def sign_out(session: Session, token: str | None, *, now: datetime) -> bool:
+    """End the session ``token`` opens (cookie or bearer: the same token); whether there was
+    one. Its CSRF tokens die with it, as every form post needs a live session first."""
+    return sessions.end(session, kind=SESSION_KIND, prefix=SESSION_PREFIX, secret=token, now=now)
 
 
 def registrations_of(session: Session, applicant: Applicant) -> list[Registration]:
@@ -162,10 +165,6 @@ def registrations_of(session: Session, applicant: Applicant) -> list[Registratio
 def owns(registration: Registration, applicant: Applicant) -> bool:
     email = registration.professional.email
     return email is not None and normalise_email(email) == applicant.email
-
-
-def _serializer(keys: Sequence[str]) -> URLSafeSerializer:
-    return URLSafeSerializer(list(keys), salt=_SALT)
 
 
 def _code_hash(key: str, email: str, code: str) -> str:

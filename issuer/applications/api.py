@@ -17,7 +17,7 @@ from issuer.applications import documents as files
 from issuer.applications import reports, service
 from issuer.applications.models import Application, ApplicationDocument
 from issuer.credentials.api import certificate_response
-from issuer.deps import ApplicantDep, NowDep, SessionDep, StateDep
+from issuer.deps import ApplicantDep, BearerDep, NowDep, SessionDep, StateDep
 from issuer.http import error_response
 from issuer.inputs import DbId, FreeText, Input
 from issuer.registry.models import Registration
@@ -172,6 +172,14 @@ def verify_code(body: CodeIn, session: SessionDep, state: StateDep, now: NowDep
             "the code is wrong, used or expired",
             hint="ask for a new code if this one has expired"))
     return SessionOut(token=signed.token, expires_at=signed.expires_at)
+
+
+@router.post("/me/sign-out", status_code=status.HTTP_204_NO_CONTENT,
+             summary="End this session: its token stops working at once")
+def sign_out(session: SessionDep, now: NowDep, token: BearerDep,
+             _applicant: ApplicantDep) -> Response:
+    applicants.sign_out(session, token, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me/registrations")

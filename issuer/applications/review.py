@@ -30,7 +30,7 @@ from issuer.credentials.service import IssueContext, IssueRequest
 from issuer.registry.models import Registration
 from issuer.status import reissue
 from issuer.status import service as status
-from schemas.errors import InvalidData, NotFound
+from schemas.errors import InvalidData
 
 
 def queue(session: Session, staff: Staff, *, council: str | None = None,
@@ -51,11 +51,11 @@ def queue(session: Session, staff: Staff, *, council: str | None = None,
 
 
 def get_for_staff(session: Session, staff: Staff, application_id: int) -> Application:
+    """The application, if ``staff`` reviews its council; the same 404 when it does not exist
+    and when it is another council's (``Staff.require_found``)."""
+    staff.require("review")
     application = session.get(Application, application_id)
-    if application is None:
-        raise NotFound(f"application {application_id} does not exist")
-    staff.require("review", application.council_id)
-    return application
+    return staff.require_found("review", application, f"application {application_id}")
 
 
 def ask(session: Session, staff: Staff, application_id: int, *, question: str,
@@ -85,6 +85,7 @@ def approve(session: Session, staff: Staff, application_id: int, *, context: Iss
     A ``renewal`` needs ``renewed_until``: the register's licence period is extended to it, a
     new Registration Certificate is issued from the register and earlier ones are superseded.
     """
+    staff.require("approve")
     application = get_for_staff(session, staff, application_id)
     staff.require("approve", application.council_id)
     if application.kind == "renewal" and renewed_until is None:
@@ -129,7 +130,7 @@ def _renew(session: Session, registration: Registration, until: date, *, actor: 
         raise InvalidData(f"renewed_until must be after the current end of the licence "
                           f"period ({registration.valid_until})", field="renewed_until")
     audit.record(session, actor=actor, action="registration.renewed", now=now,
-                 subject=f"registration:{registration.id}",
+                 subject=f"registration:{registration.id}", council=registration.council_id,
                  details={"from": registration.valid_until.isoformat(),
                           "until": until.isoformat()})
     registration.valid_until = until

@@ -27,6 +27,7 @@ from issuer.applications import documents as files
 from issuer.applications.models import Application, ApplicationDocument, ApplicationEvent
 from issuer.audit import service as audit
 from issuer.credentials.models import IssuedCredential
+from issuer.delivery.printable import printable
 from issuer.registry.models import Registration
 from schemas import credential as vc
 from schemas.errors import (
@@ -80,6 +81,8 @@ def submit(session: Session, applicant: Applicant, request: ApplicationIn, *, re
                           f"{', '.join(wanted) or 'no details'}", field="details")
     if any(len(v) > 200 for v in details.values()):
         raise InvalidData("each detail may be at most 200 characters", field="details")
+    scripts = registry.council(registration.council_id).scripts  # the details are printed
+    details = {k: printable(v, field=k, scripts=scripts) for k, v in details.items()}
     _check_registration(registration, request.kind, registry, now)
     if session.scalar(select(Application.id).where(
             Application.registration_id == registration.id, Application.kind == request.kind,
@@ -131,7 +134,7 @@ def add_document(session: Session, application: Application, *, data: bytes,
     session.flush()
     _event(session, application, actor, "document_added", now=now, message=stored.label)
     audit.record(session, actor=actor, action="application.document_added", now=now,
-                 subject=f"application:{application.id}",
+                 subject=f"application:{application.id}", council=application.council_id,
                  details={"document": row.id, "sha256": row.sha256, "size": row.size,
                           "media_type": row.media_type})
     return row
@@ -208,7 +211,7 @@ def _log(session: Session, application: Application, actor: str, action: str, *,
          details: dict[str, object] | None = None) -> None:
     _event(session, application, actor, action, now=now, message=message)
     audit.record(session, actor=actor, action=f"application.{action}", now=now,
-                 subject=f"application:{application.id}",
+                 subject=f"application:{application.id}", council=application.council_id,
                  details={"state": application.state, **(details or {})})
 
 

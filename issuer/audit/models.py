@@ -26,6 +26,10 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     subject: Mapped[str] = mapped_column(String(300), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Whose record the event is about, for reading the trail by council; NULL for service-wide
+    # events (keys, tokens), which only staff of every council read. Not part of the hash: it
+    # decides who may read the event, not what happened.
+    council_id: Mapped[str | None] = mapped_column(String(32), index=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

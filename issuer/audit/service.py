@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +31,9 @@ HEAD_ID = 1
 
 
 def record(session: Session, *, actor: str, action: str, subject: str, now: datetime,
-           details: dict[str, Any] | None = None) -> AuditEvent:
+           details: dict[str, Any] | None = None, council: str | None = None) -> AuditEvent:
+    """Append one event. ``council`` is the council whose record the event is about (who may
+    read it); None for service-wide events, which only staff of every council read."""
     # No autoflush here: the rows the caller added flush once, with the event, not twice. The
     # head is read afresh FOR UPDATE, unless this transaction has already moved it on in memory
     # (then the lock is held and the unflushed values are the truth).
@@ -43,7 +45,8 @@ def record(session: Session, *, actor: str, action: str, subject: str, now: date
         raise ConfigurationError("the audit chain head row is missing; run `issuer init` to "
                                  "migrate the database")
     event = AuditEvent(at=now.astimezone(UTC), actor=actor, action=action, subject=subject,
-                       details=details or {}, seq=head.seq + 1, prev_hash=head.hash)
+                       details=details or {}, council_id=council, seq=head.seq + 1,
+                       prev_hash=head.hash)
     event.hash = event_hash(event)
     head.seq, head.hash = event.seq, event.hash
     session.add(event)
@@ -126,9 +129,14 @@ def _events(session: Session, batch: int) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def list_events(session: Session, *, subject: str | None = None, action: str | None = None,
+def list_events(session: Session, *, councils: Collection[str] | None = None,
+                subject: str | None = None, action: str | None = None,
                 limit: int = 100) -> list[AuditEvent]:
+    """The latest events, newest first; only those about ``councils`` unless that is None
+    (every event, service-wide ones too)."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(min(limit, 1000))
+    if councils is not None:
+        query = query.where(AuditEvent.council_id.in_(list(councils)))
     if subject is not None:
         query = query.where(AuditEvent.subject == subject)
     if action is not None:

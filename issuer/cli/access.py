@@ -5,11 +5,19 @@ from __future__ import annotations
 import argparse
 
 from issuer.audit import service as audit
-from issuer.auth.service import create_token
+from issuer.auth.service import (
+    DEFAULT_TOKEN_DAYS,
+    MAX_TOKEN_DAYS,
+    create_token,
+    find_tokens,
+    list_tokens,
+    revoke_token,
+)
 from issuer.cli.common import EXIT_OK, group
 from issuer.keystore import service as keystore
 from issuer.state import IssuerState
 from issuer.status import reissue
+from schemas.errors import NotFound
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,14 +31,23 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("kid")
     p.set_defaults(run=_keys_compromise)
 
-    tokens = group(sub, "tokens", "staff API tokens: create")
+    tokens = group(sub, "tokens", "staff API tokens: create, list, revoke")
     p = tokens.add_parser("create", help="create a staff token; it is shown once")
     p.add_argument("--name", required=True)
     p.add_argument("--role", required=True,
                    choices=["viewer", "reviewer", "registrar", "admin"])
     p.add_argument("--council", action="append", required=True, dest="councils",
                    help="council id this token acts for (repeat; '*' for all)")
+    p.add_argument("--days", type=int, default=DEFAULT_TOKEN_DAYS,
+                   help=f"days until it expires (default {DEFAULT_TOKEN_DAYS}, "
+                        f"at most {MAX_TOKEN_DAYS})")
     p.set_defaults(run=_tokens_create)
+    tokens.add_parser("list", help="list tokens: id, name, role, councils, expiry, revocation "
+                                   "(never the secrets)").set_defaults(run=_tokens_list)
+    p = tokens.add_parser("revoke", help="stop a token (and its page sessions) working at once")
+    p.add_argument("token", metavar="NAME|ID",
+                   help="a token's id, or a name: every token of that name")
+    p.set_defaults(run=_tokens_revoke)
 
 
 def _keys_rotate(state: IssuerState, args: argparse.Namespace) -> int:
@@ -74,10 +91,47 @@ def _keys_compromise(state: IssuerState, args: argparse.Namespace) -> int:
 
 
 def _tokens_create(state: IssuerState, args: argparse.Namespace) -> int:
+    now = state.clock()
     with state.sessions.begin() as session:
         row, secret = create_token(session, name=args.name, role=args.role,
-                                   councils=args.councils, now=state.clock(),
+                                   councils=args.councils, now=now, days=args.days,
                                    known_councils=set(state.registry.councils))
-    print(f"token {row.id} for {row.name} ({row.role}; councils {', '.join(row.councils)}):")
+        audit.record(session, actor="cli:tokens", action="token.created",
+                     subject=f"token:{row.id}", now=now,
+                     details={"name": row.name, "role": row.role, "councils": row.councils,
+                              "expires_at": row.expires_at.isoformat()})
+    print(f"token {row.id} for {row.name} ({row.role}; councils {', '.join(row.councils)}; "
+          f"expires {row.expires_at:%Y-%m-%d %H:%M} UTC):")
     print(secret)
+    return EXIT_OK
+
+
+def _tokens_list(state: IssuerState, _args: argparse.Namespace) -> int:
+    now = state.clock()
+    with state.sessions() as session:
+        for row in list_tokens(session):
+            if row.revoked_at is not None:
+                standing = f"REVOKED {row.revoked_at:%Y-%m-%d %H:%M}"
+            elif row.expires_at <= now:
+                standing = f"EXPIRED {row.expires_at:%Y-%m-%d %H:%M}"
+            else:
+                standing = f"expires {row.expires_at:%Y-%m-%d %H:%M}"
+            print(f"{row.id}  {row.name}  {row.role}  {','.join(row.councils)}  "
+                  f"created {row.created_at:%Y-%m-%d}  {standing}")
+    return EXIT_OK
+
+
+def _tokens_revoke(state: IssuerState, args: argparse.Namespace) -> int:
+    now = state.clock()
+    with state.sessions.begin() as session:
+        rows = find_tokens(session, name_or_id=args.token)
+        if not rows:
+            raise NotFound(f"no token has the id or name {args.token!r}",
+                           hint="see `issuer tokens list`")
+        for row in rows:
+            if row.revoked_at is None:
+                revoke_token(session, row, now=now)
+                audit.record(session, actor="cli:tokens", action="token.revoked",
+                             subject=f"token:{row.id}", now=now, details={"name": row.name})
+            print(f"token {row.id} ({row.name}) revoked {row.revoked_at:%Y-%m-%d %H:%M} UTC")
     return EXIT_OK

@@ -52,7 +52,7 @@ def _register(state: IssuerState, args: argparse.Namespace) -> int:
         raise InvalidData(f"{args.file} holds neither a registrant nor a list of them")
     entries = data if isinstance(data, list) else data.get("registrants", [data])
     with state.sessions.begin() as session:
-        who = staff(session, args)
+        who = staff(session, args, now=state.clock())
         for entry in entries:
             try:
                 registrant = RegistrantIn.model_validate(entry)
@@ -72,7 +72,8 @@ def _issue(state: IssuerState, args: argparse.Namespace) -> int:
     extra = {f: getattr(args, f) for f in ("addressee", "purpose", "destination")
              if getattr(args, f) is not None}
     with state.sessions.begin() as session:
-        who = staff(session, args)
+        who = staff(session, args, now=state.clock())
+        who.require("issue", args.council)  # before the lookup: tells nothing of others
         registration = register.get_by_number(session, args.council, args.number)
         row = credentials.issue_in(
             state.issue_context(session), session,
@@ -90,9 +91,8 @@ def _show(state: IssuerState, args: argparse.Namespace) -> int:
         print("error: --out FILE is required for a PDF", file=sys.stderr)
         return EXIT_USAGE
     with state.sessions() as session:
-        who = staff(session, args)
-        row = credentials.get(session, args.certificate_number)
-        who.require("read", row.council_id)
+        who = staff(session, args, now=state.clock())
+        row = credentials.find_for_staff(session, who, "read", args.certificate_number)
     text = row.token if args.format == "jwt" else CertificateOut.of(row).model_dump_json(indent=2)
     if args.out is None:
         print(text)

@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,8 @@ def token_arg(p: argparse.ArgumentParser) -> None:
                    help="staff token (default: $PRAMAAN_TOKEN)")
 
 
-def staff(session: Session, args: argparse.Namespace) -> Staff:
-    return authenticate(session, f"Bearer {args.token}" if args.token else None)
+def staff(session: Session, args: argparse.Namespace, *, now: datetime) -> Staff:
+    return authenticate(session, f"Bearer {args.token}" if args.token else None, now=now)
 
 
 def pdf(state: IssuerState, row: IssuedCredential) -> bytes:

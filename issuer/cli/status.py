@@ -59,7 +59,7 @@ def _moment(text: str) -> datetime:
 
 def _revoke(state: IssuerState, args: argparse.Namespace) -> int:
     with state.sessions.begin() as session:
-        who, row = _staff_and_certificate(session, args)
+        who, row = _staff_and_certificate(session, args, now=state.clock())
         status.revoke(session, row, reason=args.reason, actor=who.actor, now=state.clock(),
                       note=args.note)
     print(f"revoked {row.certificate_number} ({args.reason})")
@@ -68,7 +68,7 @@ def _revoke(state: IssuerState, args: argparse.Namespace) -> int:
 
 def _suspend(state: IssuerState, args: argparse.Namespace) -> int:
     with state.sessions.begin() as session:
-        who, row = _staff_and_certificate(session, args)
+        who, row = _staff_and_certificate(session, args, now=state.clock())
         status.suspend(session, row, reason=args.reason, actor=who.actor, now=state.clock(),
                        until=args.until, note=args.note)
     until = f" until {args.until.isoformat()}" if args.until else ""
@@ -78,7 +78,7 @@ def _suspend(state: IssuerState, args: argparse.Namespace) -> int:
 
 def _reinstate(state: IssuerState, args: argparse.Namespace) -> int:
     with state.sessions.begin() as session:
-        who, row = _staff_and_certificate(session, args)
+        who, row = _staff_and_certificate(session, args, now=state.clock())
         status.reinstate(session, row, actor=who.actor, now=state.clock(), note=args.note)
     print(f"reinstated {row.certificate_number}")
     return EXIT_OK
@@ -87,13 +87,13 @@ def _reinstate(state: IssuerState, args: argparse.Namespace) -> int:
 def _reissue(state: IssuerState, args: argparse.Namespace) -> int:
     if args.key is None:
         with state.sessions.begin() as session:
-            who, row = _staff_and_certificate(session, args)
+            who, row = _staff_and_certificate(session, args, now=state.clock())
             new = reissue.reissue(session, row, staff=who, context=state.issue_context(session),
                                   now=state.clock(), note=args.note)
         print(f"issued {new.certificate_number}; {row.certificate_number} revoked as superseded")
         return EXIT_OK
     with state.sessions() as session:
-        who = staff(session, args)
+        who = staff(session, args, now=state.clock())
 
     def progress(done: int, total: int, message: str) -> None:
         print(f"[{done}/{total}] {message}", flush=True)
@@ -105,9 +105,7 @@ def _reissue(state: IssuerState, args: argparse.Namespace) -> int:
     return EXIT_OK if report.failed == 0 else EXIT_ERROR
 
 
-def _staff_and_certificate(session: Session, args: argparse.Namespace
+def _staff_and_certificate(session: Session, args: argparse.Namespace, *, now: datetime
                            ) -> tuple[Staff, IssuedCredential]:
-    who = staff(session, args)
-    row = credentials.get(session, args.certificate_number)
-    who.require("status", row.council_id)
-    return who, row
+    who = staff(session, args, now=now)
+    return who, credentials.find_for_staff(session, who, "status", args.certificate_number)

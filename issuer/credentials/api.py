@@ -75,7 +75,7 @@ def vcalm_issue(session: SessionDep, staff: StaffDep, state: StateDep, now: NowD
                 options: Annotated[dict[str, Any] | None, Body(embed=True), Clean] = None,
                 idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     request = vcalm.issue_request_from_credential(
-        session, credential, registry=state.registry,
+        session, credential, staff=staff, registry=state.registry,
         public_base=state.settings.public_base_url, idempotency_key=idempotency_key)
     row = service.issue_in(state.issue_context(session), session, request, staff=staff, now=now)
     return {"verifiableCredential": vcalm.envelope(row.token)}
@@ -86,8 +86,7 @@ def vcalm_issue(session: SessionDep, staff: StaffDep, state: StateDep, now: NowD
             responses={200: {"content": {"application/vc+jwt": {}, "application/pdf": {}}}})
 def get_certificate(certificate_number: str, request: Request, session: SessionDep,
                     staff: StaffDep, state: StateDep, format: Format | None = None) -> Response:
-    row = service.get(session, certificate_number)
-    staff.require("read", row.council_id)
+    row = service.find_for_staff(session, staff, "read", certificate_number)
     return certificate_response(row, state, format or negotiate(request))
 
 

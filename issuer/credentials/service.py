@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from issuer.audit import service as audit
 from issuer.auth.service import Staff
 from issuer.credentials.models import IssuedCredential
+from issuer.delivery.printable import printable
 from issuer.outbox import hooks
 from issuer.registry import service as register
 from issuer.registry.models import Registration
@@ -87,18 +88,17 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
         earlier = _find_by_idempotency_key(session, staff.token_id, request.idempotency_key)
         if earlier is not None:
             return _same_request_or_conflict(earlier, request)
-    registration = register.get(session, request.registration_id)
-    staff.require("issue", registration.council_id)
+    registration = register.get_for_staff(session, staff, "issue", request.registration_id)
     cert_type = registry.certificate_type(request.certificate_type)
-    _check_preconditions(registration, cert_type, request.extra, now)
     council = registry.council(registration.council_id)
+    extra = _check_preconditions(registration, cert_type, request.extra, council.scripts, now)
     valid_from, valid_until = window or _validity(registration, cert_type, now)
     list_id, index = allocate(session, council_id=council.id, size=status_list_entries, now=now)
     draft = vc.CredentialDraft(
         certificate_type=cert_type, council=council,
         record=register.practitioner_record(registration),
         certificate_number=new_certificate_number(council.registration_prefix, cert_type.code),
-        valid_from=valid_from, valid_until=valid_until, extra=dict(request.extra))
+        valid_from=valid_from, valid_until=valid_until, extra=extra)
     credential = vc.build_credential(draft, public_base=public_base, issued_at=now,
                                      status=status_entries(public_base, list_id, index))
     vc.validate_against_schema(credential, registry)
@@ -124,6 +124,7 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
         session.add(row)
     audit.record(session, actor=staff.actor, action="credential.issued", now=now,
                  subject=f"credential:{row.certificate_number}",
+                 council=row.council_id,
                  details={"type": cert_type.id, "registration": registration.registration_number,
                           "council": registration.council_id, "kid": row.kid,
                           "valid_until": credential["validUntil"]})
@@ -147,7 +148,9 @@ def _same_request_or_conflict(earlier: IssuedCredential, request: IssueRequest
 
 
 def _check_preconditions(registration: Registration, cert_type: CertificateType,
-                         extra: Mapping[str, str], now: datetime) -> None:
+                         extra: Mapping[str, str], scripts: Sequence[str], now: datetime
+                         ) -> dict[str, str]:
+    """The extra fields (which the certificate prints), NFC-normalised, if issuing may go on."""
     wanted, given = set(cert_type.extra_fields), set(extra)
     if given - wanted or wanted - given:
         raise InvalidData(
@@ -157,6 +160,8 @@ def _check_preconditions(registration: Registration, cert_type: CertificateType,
     for name, value in extra.items():
         if not value.strip() or len(value) > 200:
             raise InvalidData(f"{name} must be 1 to 200 characters", field=name)
+    printed = {name: printable(value, field=name, scripts=scripts)
+               for name, value in extra.items()}
     today = now.astimezone(vc.INDIA).date()
     if not registration.valid_from <= today <= registration.valid_until:
         raise RegistrationNotCurrent(
@@ -165,6 +170,7 @@ def _check_preconditions(registration: Registration, cert_type: CertificateType,
             hint="renew the registration first")
     if cert_type.id == "noc" and registration.registration_type != "permanent":
         raise RegistrationNotPermanent("a No-Objection Certificate needs a permanent registration")
+    return printed
 
 
 def _validity(registration: Registration, cert_type: CertificateType, now: datetime
@@ -203,6 +209,15 @@ def get(session: Session, certificate_number: str) -> IssuedCredential:
         raise NotFound(f"certificate {certificate_number} does not exist",
                        hint="check the number printed on the certificate")
     return row
+
+
+def find_for_staff(session: Session, staff: Staff, permission: str,
+                   certificate_number: str) -> IssuedCredential:
+    """The certificate, if ``staff`` may ``permission`` in its council; the same 404 when it
+    does not exist and when it is another council's (``Staff.require_found``)."""
+    staff.require(permission)
+    row = find(session, certificate_number)
+    return staff.require_found(permission, row, f"certificate {certificate_number}")
 
 
 def list_for_registration(session: Session, registration_id: int) -> list[IssuedCredential]:

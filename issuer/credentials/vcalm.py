@@ -3,7 +3,9 @@
 The caller proposes a credential; the council's register is the source of truth. We accept it
 only if its issuer is one of our councils, its type is a certificate type we issue, and every
 subject claim it makes agrees with the register; then we issue from the register, so a staff
-token can never sign claims the register does not hold.
+token can never sign claims the register does not hold. The caller's permission to issue for the
+council the credential names is checked before the register is read, so a token of another
+council (or without the permission) learns nothing of the register from the answer.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from issuer.auth.service import Staff
 from issuer.credentials.service import IssueRequest
 from issuer.registry import service as register
 from issuer.registry.models import Registration
@@ -31,11 +34,13 @@ def envelope(token: str) -> dict[str, Any]:
 
 
 def issue_request_from_credential(session: Session, credential: Mapping[str, Any], *,
-                                  registry: Registry, public_base: str,
+                                  staff: Staff, registry: Registry, public_base: str,
                                   idempotency_key: str | None) -> IssueRequest:
+    staff.require("issue")
     _check_shape(credential)
     view = _read(credential)
     council_id = _council_of(view, registry, public_base)
+    staff.require("issue", council_id)
     cert_type = registry.certificate_type_by_vc_type(view.types)
     if cert_type is None:
         raise InvalidData("type names no certificate type this issuer issues", field="type",

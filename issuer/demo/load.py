@@ -45,7 +45,7 @@ def renew_demo_token(session: Session, *, registry: Registry, now: datetime,
     token, so running ``scripts/run`` again does not pile up admin tokens; otherwise a new one is
     made and every earlier demo token revoked, so only the one in the file works.
     """
-    if current and _is_demo_token(session, current):
+    if current and _is_demo_token(session, current, now=now):
         return current, False
     new, secret = create_token(session, name=DEMO_TOKEN_NAME, role="admin", councils=["*"],
                                now=now, known_councils=set(registry.councils))
@@ -55,8 +55,8 @@ def renew_demo_token(session: Session, *, registry: Registry, now: datetime,
     return secret, True
 
 
-def _is_demo_token(session: Session, secret: str) -> bool:
+def _is_demo_token(session: Session, secret: str, *, now: datetime) -> bool:
     try:
-        return authenticate(session, f"Bearer {secret}").name == DEMO_TOKEN_NAME
+        return authenticate(session, f"Bearer {secret}", now=now).name == DEMO_TOKEN_NAME
     except Unauthenticated:
         return False

@@ -26,6 +26,7 @@ from issuer.registry.models import Registration
 from schemas.credential import INDIA, validity_window
 from schemas.errors import DigiLockerPushRefused, DigiLockerPushUnavailable
 
+TIMEOUT_SECONDS = 15.0
 FIELDS = ("clientid", "digilockerid", "uri", "doctype", "description", "docid", "issuedate",
           "validfrom", "validto", "action", "ts")
 
@@ -36,7 +37,7 @@ class PushContext:
     client_id: str | None
     client_secret: str | None
     config: DigiLockerConfig
-    timeout: float = 15.0
+    timeout: float = TIMEOUT_SECONDS
 
 
 def push_hmac(client_secret: str, fields: Mapping[str, str]) -> str:
@@ -85,7 +86,7 @@ def prepare(context: PushContext, session: Session, payload: Mapping[str, Any], 
 
 
 def handlers(context: PushContext) -> dict[str, outbox.Handler]:
-    return {DIGILOCKER_PUSH: lambda s, p, now: prepare(context, s, p, now)}
+    return {DIGILOCKER_PUSH: lambda s, job, now: prepare(context, s, job.payload, now)}
 
 
 def _ddmmyyyy(moment: datetime) -> str:

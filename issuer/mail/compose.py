@@ -7,10 +7,10 @@ names from the register, certificate titles from registry data and our own links
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from html import escape
 
 from schemas.credential import INDIA
@@ -30,9 +30,10 @@ class CertificateMail:
     link_expires: datetime
 
 
-def certificate_message(mail: CertificateMail, *, sender: str, now: datetime,
+def certificate_message(mail: CertificateMail, *, sender: str, message_id: str, now: datetime,
                         pdf: bytes | None) -> EmailMessage:
-    """The certificate mail (``pdf`` attached) or, with ``pdf=None``, a fresh-link mail."""
+    """The certificate mail (``pdf`` attached) or, with ``pdf=None``, a fresh-link mail.
+    ``message_id`` is the outbox message's (``outbox_message_id``), the same on every attempt."""
     expires = mail.link_expires.astimezone(INDIA).strftime("%d-%m-%Y %H:%M IST")
     name_hi = mail.name_hi or mail.name
     if pdf is not None:
@@ -56,7 +57,7 @@ def certificate_message(mail: CertificateMail, *, sender: str, now: datetime,
     message["From"] = sender
     message["To"] = Address(display_name=mail.name, addr_spec=mail.to)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain="pramaan")
+    message["Message-ID"] = message_id
     message["Content-Language"] = "en, hi"
     message.set_content(f"{en}\n{en_link}\n\n— — —\n\n{hi}\n{hi_link}\n")
     message.add_alternative(_html(en, en_link, hi, hi_link, mail.link), subtype="html")
@@ -64,6 +65,14 @@ def certificate_message(mail: CertificateMail, *, sender: str, now: datetime,
         message.add_attachment(pdf, maintype="application", subtype="pdf",
                                filename=f"{mail.certificate_number}.pdf")
     return message
+
+
+def outbox_message_id(*, outbox_id: int, created_at: datetime, kind: str, host: str) -> str:
+    """One ``Message-ID`` (RFC 5322 §3.6.4) per outbox row, identical on every attempt, so a mail
+    sent again after a worker crashed mid-send can be recognised as the same message by the
+    receiver. The creation time keeps ids apart when a rebuilt database numbers rows from 1
+    again; ``host`` is the issuer's public host, the domain the ids are unique within."""
+    return f"<outbox-{outbox_id}.{created_at.astimezone(UTC):%Y%m%d%H%M%S}.{kind}@{host}>"
 
 
 def _html(en: str, en_link: str, hi: str, hi_link: str, link: str) -> str:

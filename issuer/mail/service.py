@@ -7,17 +7,18 @@ returns the I/O to do: render the PDF, sign a link, compose and send the mail.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.delivery.service import certificate_pdf
-from issuer.mail.compose import CertificateMail, certificate_message
+from issuer.mail.compose import CertificateMail, certificate_message, outbox_message_id
 from issuer.mail.links import make_link, read_link
 from issuer.mail.transport import MailTransport
 from issuer.outbox import service as outbox
@@ -60,8 +61,9 @@ def certificate_for_link(session: Session, token: str, *, secrets: Sequence[str]
     return credentials.get(session, read_link(token, secrets=secrets, now=now))
 
 
-def prepare(context: MailContext, session: Session, payload: Mapping[str, Any],
-            now: datetime, *, attach: bool) -> outbox.Send | outbox.Skip:
+def prepare(context: MailContext, session: Session, job: outbox.Job, now: datetime, *,
+            attach: bool) -> outbox.Send | outbox.Skip:
+    payload = job.payload
     row = session.get(IssuedCredential, payload["credential"])
     if row is None:
         return outbox.Skip(f"credential {payload['credential']} no longer exists")
@@ -77,19 +79,21 @@ def prepare(context: MailContext, session: Session, payload: Mapping[str, Any],
         title=cert_type.title, title_hi=cert_type.title_hi, council=council.name,
         council_hi=council.name_hi, certificate_number=row.certificate_number, link=link.url,
         link_expires=link.expires_at)
+    message_id = outbox_message_id(outbox_id=job.id, created_at=job.created_at, kind=job.kind,
+                                   host=urlsplit(context.public_base).hostname or "localhost")
 
     def send() -> None:
         pdf = certificate_pdf(row, renderer=context.renderer(), registry=context.registry,
                               page_url=context.page_url) if attach else None
-        context.transport.send(certificate_message(mail, sender=context.sender, now=now,
-                                                   pdf=pdf))
+        context.transport.send(certificate_message(mail, sender=context.sender,
+                                                   message_id=message_id, now=now, pdf=pdf))
     return send
 
 
 def handlers(context: MailContext) -> dict[str, outbox.Handler]:
     return {
-        CERTIFICATE: lambda s, p, now: prepare(context, s, p, now, attach=True),
-        LINK: lambda s, p, now: prepare(context, s, p, now, attach=False),
+        CERTIFICATE: lambda s, job, now: prepare(context, s, job, now, attach=True),
+        LINK: lambda s, job, now: prepare(context, s, job, now, attach=False),
     }
 
 

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from issuer.digilocker.push import TIMEOUT_SECONDS as PUSH_TIMEOUT_SECONDS
 from issuer.digilocker.push import PushContext
 from issuer.digilocker.push import handlers as push_handlers
 from issuer.digilocker.service import DigiLockerConfig
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from issuer.state import IssuerState
 
 log = logging.getLogger("pramaan.outbox")
+LEASE_MARGIN_SECONDS = 30.0
 
 
 def handlers(state: IssuerState, *, transport: MailTransport | None = None
@@ -44,10 +46,19 @@ def handlers(state: IssuerState, *, transport: MailTransport | None = None
 
 
 def policy(state: IssuerState) -> outbox.RetryPolicy:
+    """The retry policy, with a lease as short as a send allows. A send is a few network round
+    trips (SMTP: connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA), each bounded by the
+    transport's timeout; a server that stops answering fails one of them within it. Three
+    timeouts plus a margin for rendering the PDF and TLS (90 s with the default 20 s SMTP
+    timeout, down from a fixed 5 minutes) covers a slow server; past it the row is another
+    worker's, which is what a crashed worker's mail waits for. A worker overtaken while still
+    sending sends a duplicate with the same ``Message-ID``, which the receiver can drop."""
     settings = state.settings
+    transport_timeout = max(settings.smtp_timeout_seconds, PUSH_TIMEOUT_SECONDS)
     return outbox.RetryPolicy(first_delay_seconds=settings.outbox_retry_seconds,
                               max_delay_seconds=settings.outbox_retry_max_seconds,
-                              max_attempts=settings.outbox_max_attempts)
+                              max_attempts=settings.outbox_max_attempts,
+                              lease_seconds=3 * transport_timeout + LEASE_MARGIN_SECONDS)
 
 
 def run_once(state: IssuerState, *, now: datetime,
@@ -68,7 +79,8 @@ def _run(state: IssuerState, table: dict[str, outbox.Handler], *, now: datetime
          ) -> outbox.OutboxReport:
     """One pass: lifts first, so the pushes they enqueue go out in the same pass."""
     lift_ended_suspensions(state, now=now)
-    return outbox.process_due(state.sessions, table, now=now, policy=policy(state))
+    return outbox.process_due(state.sessions, table, now=now, policy=policy(state),
+                              clock=state.clock)
 
 
 def start_worker(state: IssuerState) -> OutboxWorker:

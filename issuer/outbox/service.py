@@ -5,26 +5,33 @@ all. ``process_due`` claims each due row with a conditional ``UPDATE`` (attempts
 pushed forward by a lease), asks the row's handler to *prepare* it inside a short transaction
 (read what is needed), performs the prepared I/O with no transaction open, then records the
 outcome. Delivery is at least once: a worker that dies after sending but before recording sends
-again when the lease ends.
+again when the lease ends, so a handler makes the repeat recognisable (a mail keeps one
+``Message-ID`` per row, derived from ``Job.id``).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from issuer import db
 from issuer.outbox.models import OutboxMessage
 from schemas.errors import NoOutboxHandler, PramaanError
 
 log = logging.getLogger("pramaan.outbox")
 
 SENT, SKIPPED, FAILED = "sent", "skipped", "failed"
+BOOKKEEPING_SECONDS, BOOKKEEPING_PAUSE = 30.0, 0.1
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,19 @@ class Skip:
     reason: str
 
 
+@dataclass(frozen=True)
+class Job:
+    """What a handler is given of its row: the id and creation time identify the message on
+    every attempt (a retry after a crash is the same message, not a new one)."""
+
+    id: int
+    kind: str
+    payload: Mapping[str, Any]
+    created_at: datetime
+
+
 Send = Callable[[], None]
-Handler = Callable[[Session, Mapping[str, Any], datetime], "Send | Skip"]
+Handler = Callable[[Session, Job, datetime], "Send | Skip"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,10 @@ class RetryPolicy:
     first_delay_seconds: float = 30.0
     max_delay_seconds: float = 3600.0
     max_attempts: int = 15
-    lease_seconds: float = 300.0
+    lease_seconds: float = 90.0
+    """How long a claimed row is left to its worker before another may take it: longer than a
+    send can take (``issuer.outbox.runner.policy`` derives it from the transport timeouts), and
+    no longer, since it is also how long a crashed worker's message waits to be sent again."""
 
     def delay(self, attempts: int) -> timedelta:
         """Exponential backoff: the first delay after one failure, doubling, capped."""
@@ -80,9 +101,13 @@ def pending(session: Session, kind: str | None = None) -> list[OutboxMessage]:
 
 
 def process_due(sessions: sessionmaker[Session], handlers: Mapping[str, Handler], *,
-                now: datetime, policy: RetryPolicy = RetryPolicy(), limit: int = 100
-                ) -> OutboxReport:
-    """Process every row due at ``now`` once. Tests call this; the worker calls it in a loop."""
+                now: datetime, policy: RetryPolicy = RetryPolicy(), limit: int = 100,
+                clock: Callable[[], datetime] | None = None) -> OutboxReport:
+    """Process every row due at ``now`` once. Tests call this; the worker calls it in a loop.
+
+    With ``clock``, each row's lease runs from when that row is claimed rather than from the
+    start of the pass: a pass of many slow sends would otherwise claim its last rows with a lease
+    already (nearly) over, and another worker could take them while they are being sent."""
     now = _utc(now)
     with sessions.begin() as session:
         due = list(session.scalars(
@@ -90,20 +115,22 @@ def process_due(sessions: sessionmaker[Session], handlers: Mapping[str, Handler]
             .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)))
     report = OutboxReport()
     for message_id in due:
-        outcome = _process_one(sessions, handlers, message_id, now=now, policy=policy)
+        outcome = _process_one(sessions, handlers, message_id, now=now, policy=policy,
+                               lease_from=max(now, _utc(clock())) if clock else now)
         if outcome is not None:
             setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 
 def _process_one(sessions: sessionmaker[Session], handlers: Mapping[str, Handler],
-                 message_id: int, *, now: datetime, policy: RetryPolicy) -> str | None:
+                 message_id: int, *, now: datetime, policy: RetryPolicy,
+                 lease_from: datetime) -> str | None:
     with sessions.begin() as session:
         claimed = session.execute(  # type: ignore[attr-defined]
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.due_at <= now)
             .values(attempts=OutboxMessage.attempts + 1,
-                    due_at=now + timedelta(seconds=policy.lease_seconds))
+                    due_at=lease_from + timedelta(seconds=policy.lease_seconds))
             .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             return None  # another worker has it
@@ -114,19 +141,40 @@ def _process_one(sessions: sessionmaker[Session], handlers: Mapping[str, Handler
             handler = handlers.get(message.kind)
             if handler is None:
                 raise NoOutboxHandler(f"no handler for outbox kind {message.kind!r}")
-            prepared = handler(session, dict(message.payload), now)
+            job = Job(message.id, message.kind, dict(message.payload), message.created_at)
+            prepared = handler(session, job, now)
         if isinstance(prepared, Skip):
             _finish(sessions, message_id, SKIPPED, now=now, note=prepared.reason)
             return "skipped"
         prepared()
-        _finish(sessions, message_id, SENT, now=now)
-        return "sent"
     except PramaanError as err:
         error = f"{err.code}: {err.detail}"
     except Exception as err:  # a bug must not stop the queue; it is logged and recorded
         log.exception("outbox message %s failed unexpectedly", message_id)
         error = f"unexpected {type(err).__name__} (see the issuer log)"
+    else:
+        # Sent: only the bookkeeping is left, and it must not turn into a second send.
+        _record_sent(sessions, message_id, now=now)
+        return "sent"
     return _retry_or_fail(sessions, message_id, error, now=now, policy=policy)
+
+
+def _record_sent(sessions: sessionmaker[Session], message_id: int, *, now: datetime) -> None:
+    """Record a message that has gone out, waiting out a busy database (SQLite's write lock, a
+    PostgreSQL serialization failure) rather than sending again: retried for about
+    ``BOOKKEEPING_SECONDS``. Past that the error propagates, and the lease ending sends again."""
+    for attempt in itertools.count(1):
+        try:
+            _finish(sessions, message_id, SENT, now=now)
+            return
+        except (DBAPIError, PoolTimeout) as err:
+            if not db.is_busy(err) or attempt * BOOKKEEPING_PAUSE >= BOOKKEEPING_SECONDS:
+                log.error("outbox message %s was sent but could not be recorded: %s",
+                          message_id, err)
+                raise
+            log.warning("outbox message %s sent; the database is busy, recording it again",
+                        message_id)
+            time.sleep(BOOKKEEPING_PAUSE)
 
 
 def _retry_or_fail(sessions: sessionmaker[Session], message_id: int, error: str, *,

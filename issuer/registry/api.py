@@ -48,6 +48,4 @@ def create_registration(body: RegistrantIn, session: SessionDep, staff: StaffDep
 @router.get("/registrations/{registration_id}")
 def get_registration(registration_id: DbId, session: SessionDep, staff: StaffDep
                      ) -> RegistrationOut:
-    row = service.get(session, registration_id)
-    staff.require("read", row.council_id)
-    return RegistrationOut.of(row)
+    return RegistrationOut.of(service.get_for_staff(session, staff, "read", registration_id))

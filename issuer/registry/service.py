@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from issuer.audit import service as audit
+from issuer.auth.service import Staff
+from issuer.delivery.printable import plain, printable
 from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Professional, Registration
 from schemas.credential import PractitionerRecord, Qualification
@@ -18,9 +21,12 @@ from schemas.registry import Registry
 
 def register(session: Session, registrant: RegistrantIn, *, registry: Registry, actor: str,
              now: datetime) -> Registration:
-    """Add a professional and their registration with one council."""
+    """Add a professional and their registration with one council. Text the certificate prints
+    is stored NFC-normalised, and refused if the council's certificates cannot print it as
+    stored (``issuer.delivery.printable``)."""
+    council = registry.council(registrant.registration.council_id)  # NotFound if unknown
+    registrant = _printable(registrant, council.scripts)
     data = registrant.registration
-    registry.council(data.council_id)  # NotFound for an unknown council
     if find_by_number(session, data.council_id, data.registration_number) is not None:
         raise Conflict(f"registration {data.registration_number} already exists in "
                        f"{data.council_id}", hint="look it up instead of adding it again")
@@ -38,9 +44,37 @@ def register(session: Session, registrant: RegistrantIn, *, registry: Registry, 
     except IntegrityError as err:
         raise Conflict(f"registration {data.registration_number} already exists") from err
     audit.record(session, actor=actor, action="registration.created", now=now,
-                 subject=f"registration:{row.id}",
+                 subject=f"registration:{row.id}", council=row.council_id,
                  details={"council": row.council_id, "number": row.registration_number})
     return row
+
+
+def _printable(registrant: RegistrantIn, scripts: Sequence[str]) -> RegistrantIn:
+    def text(value: str, field: str) -> str:
+        return printable(value, field=field, scripts=scripts)
+
+    def optional(value: str | None, field: str, *, printed: bool = True) -> str | None:
+        if value is None:
+            return None
+        return text(value, field) if printed else plain(value, field=field)
+
+    person, data = registrant.professional, registrant.registration
+    person = person.model_copy(update={
+        "name": text(person.name, "professional.name"),
+        "name_hi": optional(person.name_hi, "professional.name_hi"),
+        "father_name": text(person.father_name, "professional.father_name"),
+        "phone": optional(person.phone, "professional.phone", printed=False),
+        "digilocker_id": optional(person.digilocker_id, "professional.digilocker_id",
+                                  printed=False)})
+    qualifications = [q.model_copy(update={
+        "degree": text(q.degree, f"registration.qualifications.{i}.degree"),
+        "university": text(q.university, f"registration.qualifications.{i}.university"),
+        "college": optional(q.college, f"registration.qualifications.{i}.college")})
+        for i, q in enumerate(data.qualifications)]
+    data = data.model_copy(update={
+        "registration_number": text(data.registration_number, "registration.registration_number"),
+        "qualifications": qualifications})
+    return registrant.model_copy(update={"professional": person, "registration": data})
 
 
 def get(session: Session, registration_id: int) -> Registration:
@@ -48,6 +82,15 @@ def get(session: Session, registration_id: int) -> Registration:
     if row is None:
         raise NotFound(f"registration {registration_id} does not exist")
     return row
+
+
+def get_for_staff(session: Session, staff: Staff, permission: str,
+                  registration_id: int) -> Registration:
+    """The registration, if ``staff`` may ``permission`` in its council; the same 404 when it
+    does not exist and when it is another council's (``Staff.require_found``)."""
+    staff.require(permission)
+    row = session.get(Registration, registration_id)
+    return staff.require_found(permission, row, f"registration {registration_id}")
 
 
 def find_by_number(session: Session, council_id: str, number: str) -> Registration | None:

@@ -71,9 +71,7 @@ def effective_state(row: IssuedCredential, now: datetime) -> CurrentStatus:
 
 def get_for_staff(session: Session, staff: Staff, certificate_number: str) -> IssuedCredential:
     """The certificate, if ``staff`` may change the status of its council's certificates."""
-    row = credentials.get(session, certificate_number)
-    staff.require("status", row.council_id)
-    return row
+    return credentials.find_for_staff(session, staff, "status", certificate_number)
 
 
 def replacement_of(session: Session, row: IssuedCredential) -> IssuedCredential | None:
@@ -185,5 +183,5 @@ def _transition(session: Session, row: IssuedCredential, *, allowed_from: tuple[
 def _record(session: Session, row: IssuedCredential, action: str, *, actor: str, now: datetime,
             **details: Any) -> None:
     audit.record(session, actor=actor, action=action, now=now,
-                 subject=f"credential:{row.certificate_number}",
+                 subject=f"credential:{row.certificate_number}", council=row.council_id,
                  details={k: v for k, v in details.items() if v is not None})

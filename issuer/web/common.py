@@ -2,15 +2,19 @@
 cookies and CSRF tokens. The pages themselves: ``pages`` (professionals), ``staff_pages``.
 
 Sessions live in HttpOnly cookies (``SameSite=Lax`` for professionals, who arrive from mail
-links; ``Strict`` for staff; ``Secure`` when the service is on https). Every form post that acts
-under a session carries a CSRF token, an HMAC of the session token under the session key, so a
-page on another site cannot post in the user's name. No script runs on these pages.
+links; ``Strict`` for staff; ``Secure`` when the service is on https) and are server-side: the
+cookie holds a random session secret (never a staff API token) and signing out ends the session.
+Every form post that acts under a session carries a CSRF token, an HMAC of the session token
+under the session key, so a page on another site cannot post in the user's name. The sign-in
+forms, before there is a session, carry one bound the same way to a random pre-session cookie,
+so a page on another site cannot sign someone in either. No script runs on these pages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,9 +30,12 @@ from issuer.web.i18n import LANGUAGES, translator
 from schemas.errors import CsrfRejected, PramaanError, Unauthenticated
 
 APPLICANT_COOKIE, STAFF_COOKIE, LANG_COOKIE = "pramaan_applicant", "pramaan_staff", "lang"
+PRE_SESSION_COOKIE, PRE_SESSION_PREFIX = "pramaan_pre", "pre_"
 TEMPLATES = Path(__file__).parent / "templates"
 Text = Annotated[str, Form(max_length=service.MAX_TEXT), CleanText]
 Csrf = Annotated[str, Form(max_length=64), Clean]
+SignInCsrf = Annotated[str, Form(max_length=64), Clean]
+"""Defaults to "" on the sign-in forms, so a post without it is ``auth.csrf``, not a 400."""
 
 
 @cache
@@ -49,7 +56,8 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
     response = HTMLResponse(html, status_code=status_code, headers={
         "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action "
                                    "'self'", "X-Frame-Options": "DENY",
-        "Referrer-Policy": "same-origin", "Cache-Control": "no-store"})
+        "Referrer-Policy": "same-origin", "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
     if "lang" in request.query_params:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
@@ -71,6 +79,29 @@ def check_csrf(state: IssuerState, session_token: str, given: str) -> None:
     if not hmac.compare_digest(csrf_token(state, session_token), given or ""):
         raise CsrfRejected("the form is stale or came from another site",
                            hint="reload the page and submit again")
+
+
+def sign_in_page(request: Request, state: IssuerState, name: str, *, status_code: int = 200,
+                 **context: Any) -> Response:
+    """A page with a sign-in form: its ``csrf`` is bound to the browser's pre-session cookie,
+    which is set here when the browser has none (or a malformed one)."""
+    pre = request.cookies.get(PRE_SESSION_COOKIE, "")
+    if not (pre.startswith(PRE_SESSION_PREFIX) and 20 <= len(pre) <= 64):
+        pre = PRE_SESSION_PREFIX + secrets.token_urlsafe(24)
+    response = render(request, name, status_code=status_code, csrf=csrf_token(state, pre),
+                      **context)
+    set_cookie(response, state, PRE_SESSION_COOKIE, pre, "strict")
+    return response
+
+
+def check_sign_in_csrf(request: Request, state: IssuerState, given: str) -> None:
+    """A sign-in form post must carry the CSRF token of this browser's pre-session cookie."""
+    pre = request.cookies.get(PRE_SESSION_COOKIE, "")
+    if not pre.startswith(PRE_SESSION_PREFIX):
+        raise CsrfRejected("the sign-in form came without this browser's sign-in cookie: it is "
+                           "stale or came from another site",
+                           hint="open the sign-in page again and submit it from there")
+    check_csrf(state, pre, given)
 
 
 def set_cookie(response: Response, state: IssuerState, name: str, value: str,

@@ -4,11 +4,13 @@ professionals' pages under ``/p`` (council staff: ``staff_pages``; what both sha
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
@@ -22,25 +24,27 @@ from issuer.state import IssuerState
 from issuer.web.common import (
     APPLICANT_COOKIE,
     Csrf,
+    SignInCsrf,
     Text,
     check_csrf,
+    check_sign_in_csrf,
     csrf_token,
     render,
     set_cookie,
+    sign_in_page,
 )
 from schemas.errors import Unauthenticated
 
 router = APIRouter(include_in_schema=False)
 
 
-def _applicant(request: Request, state: IssuerState, now: NowDep) -> Applicant:
-    return applicants.authenticate(request.cookies.get(APPLICANT_COOKIE),
-                                   policy=state.sign_in_policy, now=now)
+def _applicant(request: Request, session: Session, now: datetime) -> Applicant:
+    return applicants.authenticate(session, request.cookies.get(APPLICANT_COOKIE), now=now)
 
 
-def _acting_applicant(request: Request, state: IssuerState, now: NowDep,
+def _acting_applicant(request: Request, session: Session, state: IssuerState, now: datetime,
                       csrf: str) -> Applicant:
-    applicant = _applicant(request, state, now)
+    applicant = _applicant(request, session, now)
     check_csrf(state, request.cookies.get(APPLICANT_COOKIE, ""), csrf)
     return applicant
 
@@ -58,50 +62,55 @@ def home(request: Request) -> Response:
 
 
 @router.get("/p")
-def applicant_start(request: Request, state: StateDep, now: NowDep) -> Response:
+def applicant_start(request: Request, session: SessionDep, state: StateDep,
+                    now: NowDep) -> Response:
     try:
-        _applicant(request, state, now)
+        _applicant(request, session, now)
     except Unauthenticated:
-        return render(request, "p_sign_in.html", step="email")
+        return sign_in_page(request, state, "p_sign_in.html", step="email")
     return RedirectResponse("/p/applications", 303)
 
 
 @router.post("/p/sign-in")
 def applicant_send_code(request: Request, email: Annotated[str, Form(max_length=254), Clean],
-                        session: SessionDep, state: StateDep, now: NowDep) -> Response:
+                        session: SessionDep, state: StateDep, now: NowDep,
+                        csrf: SignInCsrf = "") -> Response:
     from pydantic import EmailStr, TypeAdapter, ValidationError
 
     from issuer.mail.transport import transport_for
 
+    check_sign_in_csrf(request, state, csrf)
     try:
         address = TypeAdapter(EmailStr).validate_python(email)
     except ValidationError:
-        return render(request, "p_sign_in.html", step="email", status_code=422,
-                      problem=True)
+        return sign_in_page(request, state, "p_sign_in.html", step="email", status_code=422,
+                            problem=True)
     client = request.client.host if request.client else "unknown"
     applicants.start_sign_in(session, email=address, client=client,
                              policy=state.sign_in_policy, now=now,
                              send=transport_for(state.settings).send,
                              sender=state.settings.mail_from)
-    return render(request, "p_sign_in.html", step="code", email=address)
+    return sign_in_page(request, state, "p_sign_in.html", step="code", email=address)
 
 
 @router.post("/p/verify")
 def applicant_verify(request: Request, email: Annotated[str, Form(max_length=254), Clean],
                      code: Annotated[str, Form(max_length=12), Clean], session: SessionDep,
-                     state: StateDep, now: NowDep) -> Response:
+                     state: StateDep, now: NowDep, csrf: SignInCsrf = "") -> Response:
+    check_sign_in_csrf(request, state, csrf)
     signed = applicants.verify_code(session, email=email, code=code,
                                     policy=state.sign_in_policy, now=now)
     if signed is None:  # rendered, not raised: the counted attempt is committed
-        return render(request, "p_sign_in.html", step="code", email=email, problem=True,
-                      status_code=401)
+        return sign_in_page(request, state, "p_sign_in.html", step="code", email=email,
+                            problem=True, status_code=401)
     response = RedirectResponse("/p/applications", 303)
     set_cookie(response, state, APPLICANT_COOKIE, signed.token, "lax")
     return response
 
 
 @router.post("/p/sign-out")
-def applicant_sign_out() -> Response:
+def applicant_sign_out(request: Request, session: SessionDep, now: NowDep) -> Response:
+    applicants.sign_out(session, request.cookies.get(APPLICANT_COOKIE), now=now)
     response = RedirectResponse("/p", 303)
     response.delete_cookie(APPLICANT_COOKIE, path="/")
     return response
@@ -110,7 +119,7 @@ def applicant_sign_out() -> Response:
 @router.get("/p/applications")
 def applicant_list(request: Request, session: SessionDep, state: StateDep,
                    now: NowDep) -> Response:
-    applicant = _applicant(request, state, now)
+    applicant = _applicant(request, session, now)
     return render(request, "p_applications.html", applicant=applicant,
                   applications=service.list_own(session, applicant),
                   registrations=applicants.registrations_of(session, applicant),
@@ -125,7 +134,7 @@ def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[DbI
                     addressee: Annotated[str, Form(max_length=200), Clean] = "",
                     purpose: Annotated[str, Form(max_length=200), Clean] = "",
                     destination: Annotated[str, Form(max_length=200), Clean] = "") -> Response:
-    applicant = _acting_applicant(request, state, now, csrf)
+    applicant = _acting_applicant(request, session, state, now, csrf)
     details = {"addressee": addressee, "purpose": purpose, "destination": destination}
     row = service.submit(session, applicant, service.ApplicationIn(
         registration_id, kind, {k: v for k, v in details.items() if v.strip()}),
@@ -136,7 +145,7 @@ def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[DbI
 @router.get("/p/applications/{application_id}")
 def applicant_detail(application_id: DbId, request: Request, session: SessionDep,
                      state: StateDep, now: NowDep) -> Response:
-    applicant = _applicant(request, state, now)
+    applicant = _applicant(request, session, now)
     row = service.get_own(session, applicant, application_id)
     return render(request, "p_application.html", applicant=applicant, application=row,
                   history=service.history(session, row),
@@ -148,7 +157,7 @@ def applicant_detail(application_id: DbId, request: Request, session: SessionDep
 def applicant_upload(application_id: DbId, request: Request, csrf: Csrf,
                      file: Annotated[UploadFile, File()], session: SessionDep, state: StateDep,
                      now: NowDep) -> Response:
-    applicant = _acting_applicant(request, state, now, csrf)
+    applicant = _acting_applicant(request, session, state, now, csrf)
     row = service.get_own(session, applicant, application_id)
     data = files.read_capped(file.file, state.settings.upload_max_bytes)
     service.add_document(session, row, data=data, filename=file.filename, folder=state.uploads,
@@ -160,7 +169,7 @@ def applicant_upload(application_id: DbId, request: Request, csrf: Csrf,
 @router.post("/p/applications/{application_id}/answer")
 def applicant_answer(application_id: DbId, request: Request, csrf: Csrf, message: Text,
                      session: SessionDep, state: StateDep, now: NowDep) -> Response:
-    applicant = _acting_applicant(request, state, now, csrf)
+    applicant = _acting_applicant(request, session, state, now, csrf)
     service.answer(session, applicant, application_id, message=message, now=now)
     return RedirectResponse(f"/p/applications/{application_id}", 303)
 
@@ -168,14 +177,14 @@ def applicant_answer(application_id: DbId, request: Request, csrf: Csrf, message
 @router.get("/p/applications/{application_id}/documents/{document_id}")
 def applicant_document(application_id: DbId, document_id: DbId, request: Request,
                        session: SessionDep, state: StateDep, now: NowDep) -> Response:
-    row = service.get_own(session, _applicant(request, state, now), application_id)
+    row = service.get_own(session, _applicant(request, session, now), application_id)
     return document_response(state, service.get_document(session, row, document_id))
 
 
 @router.get("/p/applications/{application_id}/certificate")
 def applicant_certificate(application_id: DbId, request: Request, session: SessionDep,
                           state: StateDep, now: NowDep) -> Response:
-    row = service.get_own(session, _applicant(request, state, now), application_id)
+    row = service.get_own(session, _applicant(request, session, now), application_id)
     return certificate_response(service.certificate_of(session, row), state, "pdf")
 
 

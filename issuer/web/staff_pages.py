@@ -1,5 +1,7 @@
 """Server-rendered pages for council staff under ``/s``: the queue, an application, decisions
-and the SLA report. The session is the staff token in a ``SameSite=Strict`` cookie."""
+and the SLA report. Signing in with a staff token starts a server-side session; the
+``SameSite=Strict`` cookie holds that session's secret, never the token, and signing out (or the
+token's expiry or revocation) ends it."""
 
 from __future__ import annotations
 
@@ -12,47 +14,62 @@ from fastapi.responses import RedirectResponse
 from issuer.applications import reports, review, service
 from issuer.applications.api import document_response
 from issuer.applications.review_api import registry_record
-from issuer.auth.service import Staff, authenticate
+from issuer.auth import service as auth
+from issuer.auth.service import Staff
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
 from issuer.state import IssuerState
-from issuer.web.common import STAFF_COOKIE, Csrf, Text, check_csrf, csrf_token, render, set_cookie
+from issuer.web.common import (
+    STAFF_COOKIE,
+    Csrf,
+    SignInCsrf,
+    Text,
+    check_csrf,
+    check_sign_in_csrf,
+    csrf_token,
+    render,
+    set_cookie,
+    sign_in_page,
+)
 from schemas.errors import InvalidData, Unauthenticated
 
 router = APIRouter(include_in_schema=False)
 
 
-def _staff(request: Request, session: SessionDep) -> Staff:
-    token = request.cookies.get(STAFF_COOKIE)
-    return authenticate(session, f"Bearer {token}" if token else None)
+def _staff(request: Request, session: SessionDep, state: IssuerState) -> Staff:
+    return auth.authenticate_page(session, request.cookies.get(STAFF_COOKIE), now=state.clock())
 
 
 def _acting_staff(request: Request, session: SessionDep, state: IssuerState,
                   csrf: str) -> Staff:
-    staff = _staff(request, session)
+    staff = _staff(request, session, state)
     check_csrf(state, request.cookies.get(STAFF_COOKIE, ""), csrf)
     return staff
 
 
 @router.get("/s")
-def staff_start(request: Request) -> Response:
-    return render(request, "s_sign_in.html")
+def staff_start(request: Request, state: StateDep) -> Response:
+    return sign_in_page(request, state, "s_sign_in.html")
 
 
 @router.post("/s/sign-in")
 def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200), Clean],
-                  session: SessionDep, state: StateDep) -> Response:
+                  session: SessionDep, state: StateDep, now: NowDep,
+                  csrf: SignInCsrf = "") -> Response:
+    check_sign_in_csrf(request, state, csrf)
     try:
-        authenticate(session, f"Bearer {token.strip()}")
+        _staff, secret = auth.start_page_session(session, token, now=now,
+                                                 ttl=state.sign_in_policy.session_ttl)
     except Unauthenticated:
-        return render(request, "s_sign_in.html", problem=True, status_code=401)
+        return sign_in_page(request, state, "s_sign_in.html", problem=True, status_code=401)
     response = RedirectResponse("/s/queue", 303)
-    set_cookie(response, state, STAFF_COOKIE, token.strip(), "strict")
+    set_cookie(response, state, STAFF_COOKIE, secret, "strict")
     return response
 
 
 @router.post("/s/sign-out")
-def staff_sign_out() -> Response:
+def staff_sign_out(request: Request, session: SessionDep, now: NowDep) -> Response:
+    auth.end_page_session(session, request.cookies.get(STAFF_COOKIE), now=now)
     response = RedirectResponse("/s", 303)
     response.delete_cookie(STAFF_COOKIE, path="/")
     return response
@@ -61,7 +78,7 @@ def staff_sign_out() -> Response:
 @router.get("/s/queue")
 def staff_queue(request: Request, session: SessionDep, state: StateDep,
                 council: str | None = None, type: str | None = None) -> Response:
-    staff = _staff(request, session)
+    staff = _staff(request, session, state)
     rows = review.queue(session, staff, council=council or None,
                         certificate_type=type or None)
     councils = sorted(state.registry.councils) if "*" in staff.councils else staff.councils
@@ -72,7 +89,7 @@ def staff_queue(request: Request, session: SessionDep, state: StateDep,
 @router.get("/s/applications/{application_id}")
 def staff_detail(application_id: DbId, request: Request, session: SessionDep,
                  state: StateDep) -> Response:
-    staff = _staff(request, session)
+    staff = _staff(request, session, state)
     row = review.get_for_staff(session, staff, application_id)
     return render(request, "s_application.html", staff=staff, application=row,
                   record=registry_record(session, row.registration),
@@ -85,7 +102,7 @@ def staff_detail(application_id: DbId, request: Request, session: SessionDep,
 @router.get("/s/applications/{application_id}/documents/{document_id}")
 def staff_document(application_id: DbId, document_id: DbId, request: Request,
                    session: SessionDep, state: StateDep) -> Response:
-    row = review.get_for_staff(session, _staff(request, session), application_id)
+    row = review.get_for_staff(session, _staff(request, session, state), application_id)
     return document_response(state, service.get_document(session, row, document_id))
 
 
@@ -123,6 +140,6 @@ def staff_query(application_id: DbId, request: Request, csrf: Csrf, question: Te
 
 @router.get("/s/sla")
 def staff_sla(request: Request, session: SessionDep, state: StateDep, now: NowDep) -> Response:
-    staff = _staff(request, session)
+    staff = _staff(request, session, state)
     return render(request, "s_sla.html", staff=staff,
                   rows=reports.sla(session, staff, registry=state.registry, now=now))

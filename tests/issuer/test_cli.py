@@ -109,3 +109,26 @@ def test_cli_changes_status_and_reissues_after_a_compromise(run, tmp_path: Path)
     assert "re-issued 0, failed 0" in run("reissue", f"--key={kid}", token=token).stdout
     shown = json.loads(run("show", first, token=token).stdout)
     assert shown["kid"] == kid
+
+
+def test_cli_tokens_expire_are_listed_and_revoked(run) -> None:  # type: ignore[no-untyped-def]
+    run("init")
+    made = run("tokens", "create", "--name", "desk", "--role", "viewer", "--council", "hmc",
+               "--days", "7").stdout
+    token = made.splitlines()[-1]
+    assert "expires" in made
+    run("tokens", "create", "--name", "other", "--role", "viewer", "--council", "hmc")
+    listing = run("tokens", "list").stdout
+    assert "prm_" not in listing and "desk" in listing and "other" in listing
+    missing = run("show", "HMC-RC-0000-0000", token=token, ok=False)
+    assert "does not exist" in missing.stderr
+    assert "revoked" in run("tokens", "revoke", "desk").stdout
+    refused = run("show", "HMC-RC-0000-0000", token=token, ok=False)
+    assert "staff token is required" in refused.stderr
+    after = {line.split()[1]: line for line in run("tokens", "list").stdout.splitlines()}
+    assert "REVOKED" in after["desk"] and "REVOKED" not in after["other"]
+    assert "revoked" in run("tokens", "revoke", after["other"].split()[0]).stdout
+    assert run("tokens", "revoke", "nobody", ok=False).returncode == 2
+    too_long = run("tokens", "create", "--name", "x", "--role", "viewer", "--council", "hmc",
+                   "--days", "1000", ok=False)
+    assert "1 to 730 days" in too_long.stderr

@@ -173,7 +173,8 @@ def test_user_mistakes_are_errors_not_tracebacks(issuer: Run, certificate: tuple
                                                  tmp_path: Path) -> None:
     number, token = certificate
     _, err = issuer("show", "HMC-RC-NONE-0000", "--token", token, code=2)
-    assert err.startswith("error: certificate HMC-RC-NONE-0000 does not exist\n")
+    assert err.startswith("error: certificate HMC-RC-NONE-0000 does not exist in the register "
+                          "of hmc\n")
     _, err = issuer("register", str(tmp_path / "missing.json"), "--token", token, code=2)
     assert err == f"error: {tmp_path}/missing.json cannot be read: No such file or directory\n"
     (tmp_path / "broken.json").write_text('{"professional": ')

@@ -18,7 +18,7 @@ from tests.clock import NOW
 
 def _works(session: Session, secret: str) -> bool:
     try:
-        authenticate(session, f"Bearer {secret}")
+        authenticate(session, f"Bearer {secret}", now=NOW)
     except Unauthenticated:
         return False
     return True
@@ -32,7 +32,7 @@ def test_a_revoked_token_stops_authenticating_and_keeps_its_first_revocation(
     revoke_token(session, row, now=NOW + timedelta(days=1))
     assert row.revoked_at == NOW
     with pytest.raises(Unauthenticated) as raised:
-        authenticate(session, f"Bearer {secret}")
+        authenticate(session, f"Bearer {secret}", now=NOW)
     assert raised.value.code == "auth.unauthenticated"
     assert find_active_tokens(session, name="asha") == []
 

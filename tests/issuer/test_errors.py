@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response  # what the TestClient answers with
+from sqlalchemy.orm import Session
 
 from issuer.applicants import service as applicants
 from issuer.state import IssuerState
@@ -98,9 +99,10 @@ def test_an_id_out_of_range_is_400(client: TestClient, auth: dict[str, str], pat
 
 @pytest.mark.parametrize("number", [PAST_INTEGER, PAST_BIGINT])
 def test_an_id_out_of_range_in_a_body_or_an_applicants_path_is_400(
-        client: TestClient, state: IssuerState, number: int) -> None:
-    token = applicants.issue_session("v.bhagavatula@example.org", policy=state.sign_in_policy,
-                                     now=NOW).token
+        client: TestClient, state: IssuerState, session: Session, number: int) -> None:
+    token = applicants.issue_session(session, "v.bhagavatula@example.org",
+                                     policy=state.sign_in_policy, now=NOW).token
+    session.commit()
     professional = {"Authorization": f"Bearer {token}"}
     applied = client.post("/me/applications", headers=professional,
                           json={"registration_id": number, "kind": "good-standing"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy.orm import Session
+
 from issuer.app import create_app
 from issuer.applicants import service as applicants
 from issuer.settings import IssuerSettings
@@ -14,10 +16,12 @@ from tests.fuzz import fuzz_openapi
 
 
 def test_no_request_is_a_server_error(settings: IssuerSettings, state: IssuerState,
+                                      session: Session,
                                       token_factory: Callable[..., str]) -> None:
     staff = {"Authorization": f"Bearer {token_factory(role='admin')}"}
-    applicant = applicants.issue_session("v.bhagavatula@example.org",
+    applicant = applicants.issue_session(session, "v.bhagavatula@example.org",
                                          policy=state.sign_in_policy, now=NOW)
+    session.commit()
     professional = {"Authorization": f"Bearer {applicant.token}"}
 
     fuzzed = fuzz_openapi(create_app(settings, state=state),

@@ -117,7 +117,9 @@ def test_staff_of_another_council_are_refused(client: TestClient, person: MakePe
             ("POST", f"/review/applications/{application}/query", {"question": "?"}),
             ("GET", "/review/queue?council=hmc", None)]:
         response = client.request(method, url, json=body, headers=other)
-        assert (response.status_code, response.json()["error"]) == (403, "auth.forbidden"), url
+        # the council named in the request: 403; a record by id: 404, as if it did not exist
+        expected = (403, "auth.forbidden") if "council=" in url else (404, "not_found")
+        assert (response.status_code, response.json()["error"]) == expected, url
     assert application not in [a["id"] for a in client.get("/review/queue",
                                                            headers=other).json()]
 
@@ -227,3 +229,15 @@ def test_sla_and_public_stats(client: TestClient, person: MakePerson, staff: Sta
     assert body["processing"]["approved"] >= 1
     assert body["processing"]["by_council"]["hmc"]["median_hours"] is not None
     assert "@" not in stats.text, "no personal data in public statistics"
+
+
+def test_details_the_certificate_cannot_print_are_refused_on_submission(
+        client: TestClient, person: MakePerson) -> None:
+    someone = person()
+    response = client.post("/me/applications", headers=someone.headers,
+                           json=gsc(someone) | {"purpose": "Registration abroad 王"})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["error"], set(body)) == ("data.invalid", {"error", "detail", "hint"})
+    assert body["detail"].startswith("purpose: U+738B")  # a NUL is refused sooner, as a 400
+    assert client.get("/me/applications", headers=someone.headers).json() == []

@@ -21,10 +21,17 @@ def browser(client: TestClient) -> TestClient:
     return TestClient(client.app, base_url="https://testserver")
 
 
+def _form_csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
 def _page_sign_in(client: TestClient, settings: IssuerSettings, email: str) -> str:
-    sent = client.post("/p/sign-in", data={"email": email})
+    start = _form_csrf(client.get("/p").text)
+    sent = client.post("/p/sign-in", data={"email": email, "csrf": start})
     assert sent.status_code == 200 and "6" in sent.text
-    verified = client.post("/p/verify", data={"email": email,
+    verified = client.post("/p/verify", data={"email": email, "csrf": _form_csrf(sent.text),
                                               "code": mailed_code(settings.maildir, email)},
                            follow_redirects=False)
     assert verified.status_code == 303
@@ -60,9 +67,10 @@ def test_a_wrong_code_on_the_page_is_counted_and_refused(
         make_registration: Callable[..., Registration]) -> None:
     client = browser
     make_registration(professional={"email": "wrong@example.org"})
-    client.post("/p/sign-in", data={"email": "wrong@example.org"})
+    csrf = _form_csrf(client.get("/p").text)
+    client.post("/p/sign-in", data={"email": "wrong@example.org", "csrf": csrf})
     code = mailed_code(settings.maildir, "wrong@example.org")
-    bad = client.post("/p/verify", data={"email": "wrong@example.org",
+    bad = client.post("/p/verify", data={"email": "wrong@example.org", "csrf": csrf,
                                           "code": f"{(int(code) + 1) % 10**6:06d}"})
     assert bad.status_code == 401 and "auth.code_invalid" in bad.text
 
@@ -90,7 +98,9 @@ def test_staff_pages_hide_approve_from_reviewers(client: TestClient, browser: Te
                               headers=someone.headers).json()["id"]
     reviewer = staff("reviewer")["Authorization"].removeprefix("Bearer ")
     client = browser
-    signed = client.post("/s/sign-in", data={"token": reviewer}, follow_redirects=False)
+    signed = client.post("/s/sign-in", data={"token": reviewer,
+                                             "csrf": _form_csrf(client.get("/s").text)},
+                         follow_redirects=False)
     assert signed.status_code == 303 and "SameSite=strict" in signed.headers["set-cookie"]
     queue = client.get("/s/queue?council=hmc")
     assert f"/s/applications/{application}" in queue.text
@@ -103,5 +113,6 @@ def test_staff_pages_hide_approve_from_reviewers(client: TestClient, browser: Te
                           data={"csrf": csrf.group(1)})
     assert refused.status_code == 403
     assert client.get("/s/sla").status_code == 200
-    bad = client.post("/s/sign-in", data={"token": "prm_not-a-token"})
+    bad = client.post("/s/sign-in", data={"token": "prm_not-a-token",
+                                          "csrf": _form_csrf(client.get("/s").text)})
     assert bad.status_code == 401

@@ -122,17 +122,19 @@ def test_rate_limit_over_http_is_429(client: TestClient, settings: IssuerSetting
     assert (refused.status_code, refused.json()["error"]) == (429, "request.rate_limited")
 
 
-def test_sessions_expire_and_cannot_be_forged() -> None:
-    signed = applicants.issue_session("a@example.org", policy=POLICY, now=NOW)
-    assert applicants.authenticate(signed.token, policy=POLICY, now=NOW).email == "a@example.org"
+def test_sessions_expire_end_and_cannot_be_forged(session: Session) -> None:
+    signed = applicants.issue_session(session, "a@example.org", policy=POLICY, now=NOW)
+    assert applicants.authenticate(session, signed.token, now=NOW).email == "a@example.org"
+    ended = applicants.issue_session(session, "a@example.org", policy=POLICY, now=NOW)
+    assert applicants.sign_out(session, ended.token, now=NOW)
     for token, now in [(signed.token, NOW + POLICY.session_ttl),
                        (signed.token[:-2] + "xx", NOW),
-                       (applicants.issue_session("a@example.org", now=NOW, policy=SignInPolicy(
-                           secrets=["another-secret-entirely"])).token, NOW),
+                       (ended.token, NOW),
                        ("prm_" + signed.token[4:], NOW)]:
         with pytest.raises(Unauthenticated) as err:
-            applicants.authenticate(token, policy=POLICY, now=now)
+            applicants.authenticate(session, token, now=now)
         assert err.value.code == "auth.unauthenticated"
+    assert applicants.authenticate(session, signed.token, now=NOW).email == "a@example.org"
 
 
 def test_staff_and_applicant_tokens_do_not_cross(client: TestClient,

@@ -46,7 +46,7 @@ def issue(session: Session, state: IssuerState, token_factory: Callable[..., str
 
     def _issue(registration: Registration, certificate_type: str = "registration",
                **extra: str) -> IssuedCredential:
-        staff = authenticate(session, f"Bearer {staff_token}")
+        staff = authenticate(session, f"Bearer {staff_token}", now=NOW)
         row = credentials.issue_in(state.issue_context(session), session,
                                    credentials.IssueRequest(registration.id, certificate_type,
                                                             extra), staff=staff, now=NOW)

@@ -85,7 +85,7 @@ def issue_for(session: Session, state: IssuerState, token_factory: Callable[...,
 
     def _issue(**professional: Any) -> IssuedCredential:
         registration = make_registration(professional={"digilocker_id": None} | professional)
-        staff = authenticate(session, f"Bearer {staff_token}")
+        staff = authenticate(session, f"Bearer {staff_token}", now=NOW)
         row = credentials.issue_in(state.issue_context(session), session,
                                    credentials.IssueRequest(registration.id, "registration"),
                                    staff=staff, now=NOW)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import mailbox
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,9 @@ from issuer.mail.links import read_link
 from issuer.mail.transport import MaildirTransport, SmtpTransport, transport_for
 from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMessage
-from issuer.outbox.runner import run_once
+from issuer.outbox.runner import policy, run_once
 from issuer.state import IssuerState
-from tests.clock import NOW
+from tests.clock import NOW, TestClock
 from tests.conftest import make_settings
 from tests.issuer.mail.conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer
 
@@ -67,6 +69,67 @@ def test_certificate_mail_with_pdf_reaches_a_real_smtp_server(
     assert row.token.encode() in downloaded.content
     [done] = session.query(OutboxMessage).all()
     assert (done.outcome, done.due_at) == ("sent", None)
+
+
+class _Killed(BaseException):
+    """The worker's process dying: nothing the outbox catches, so nothing is recorded."""
+
+
+@dataclass(frozen=True)
+class _DiesAfterSending:
+    """A real SMTP transport in a worker that is killed once the server has the message and
+    before the outbox records it as sent."""
+
+    inner: SmtpTransport
+
+    def send(self, message: EmailMessage) -> None:
+        self.inner.send(message)
+        raise _Killed
+
+
+def test_a_mail_sent_again_after_a_crash_keeps_its_message_id(
+        session: Session, state: IssuerState, issue_for: Issue, smtp_server: SmtpServer) -> None:
+    issue_for(email="asha.rani@example.org")
+    with pytest.raises(_Killed):
+        run_once(state, now=NOW, transport=_DiesAfterSending(_smtp(smtp_server)))
+    assert len(smtp_server.inbox.messages) == 1
+    [row] = outbox.pending(session)
+
+    # the claim's lease keeps other workers off the row for a few SMTP timeouts, not minutes
+    assert run_once(state, now=NOW + timedelta(seconds=30),
+                    transport=_smtp(smtp_server)).processed == 0
+    assert run_once(state, now=NOW + timedelta(minutes=2), transport=_smtp(smtp_server)).sent == 1
+
+    first, second = smtp_server.inbox.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"] == (f"<outbox-{row.id}.{NOW:%Y%m%d%H%M%S}.mail.certificate"
+                                   "@pramaan.hr.gov.in>")
+    session.refresh(row)
+    assert (row.outcome, row.attempts) == ("sent", 2)
+
+
+def test_each_lease_runs_from_its_own_claim_not_from_the_start_of_the_pass(
+        session: Session, state: IssuerState, clock: TestClock, issue_for: Issue,
+        smtp_server: SmtpServer) -> None:
+    issue_for()
+    issue_for()
+    sent: list[EmailMessage] = []
+
+    @dataclass(frozen=True)
+    class SlowThenKilled:  # each send takes 100 s on the service's clock; the second kills
+        def send(self, message: EmailMessage) -> None:
+            clock.advance(timedelta(seconds=100))
+            _smtp(smtp_server).send(message)
+            sent.append(message)
+            if len(sent) == 2:
+                raise _Killed
+
+    with pytest.raises(_Killed):
+        run_once(state, now=NOW, transport=SlowThenKilled())
+    [second] = outbox.pending(session)
+    session.refresh(second)
+    lease = timedelta(seconds=policy(state).lease_seconds)
+    assert second.due_at == NOW + timedelta(seconds=100) + lease  # claimed after the first send
 
 
 def test_the_outbox_survives_an_smtp_outage(session: Session, state: IssuerState,
@@ -160,7 +223,8 @@ def test_a_fresh_link_mail_carries_a_link_and_no_attachment(
                                     "email": "asha.rani@example.org"})
     later = NOW + timedelta(days=10)  # the first link has expired by now
     assert run_once(state, now=later, transport=_smtp(smtp_server)).sent == 1
-    fresh = smtp_server.inbox.messages[-1]
+    certificate_mail, fresh = smtp_server.inbox.messages
+    assert fresh["Message-ID"] != certificate_mail["Message-ID"]  # one id per outbox message
     assert list(fresh.iter_attachments()) == []
     body = fresh.get_body(("plain",))
     assert body is not None
