@@ -170,6 +170,21 @@ class NoCredentialFound(UnreadableInput):
     code = "input.no_credential"
 
 
+class InputTooComplex(InputTooLarge):
+    """A file within the size cap that holds more than a document needs: too many pages or
+    objects, a stream that inflates past its bound, an image with too many pixels in a PDF."""
+
+    code = "input.too_complex"
+
+
+class ActiveContent(InvalidRequest):
+    """A document carrying active content: PDF JavaScript, launch or open actions, embedded
+    files, HTML, or data hidden after an image's end."""
+
+    code = "input.active_content"
+    http_status = 422
+
+
 class InvalidData(InvalidRequest):
     """Data that does not fit its schema or the registry (unknown council, missing field)."""
 

@@ -5,12 +5,19 @@ name, and every failure is a ``PramaanError`` with a 4xx status: no upload can c
 hang. A certificate PDF carries the signed token as an attachment (``application/vc+jwt``), which
 is read first; failing that, page 1 is rasterised at 150 dpi and its QR code read
 (reference/performance.md §5: enough for a 0.4 mm module, and 8x faster with QR-only decoding).
+
+A file under the size cap can still be a bomb (550,000 empty pages, a stream that inflates to
+gigabytes, a 30000x30000 image): a PDF is measured (``schemas.file_bounds``: declared objects
+before qpdf opens it, pages, object streams, and before rendering every stream and image) and
+refused with ``InputTooComplex`` before the heavy work, and pdftoppm runs under hard memory and
+CPU limits as well as a timeout.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import resource
 import subprocess
 import time
 import zlib
@@ -30,6 +37,7 @@ from schemas.errors import (
     UnreadableInput,
     UnsupportedInput,
 )
+from schemas.file_bounds import PdfBounds, check_pdf_streams, open_pdf
 from schemas.qr_payload import decode_qr_text
 
 MAX_IMAGE_PIXELS = 40_000_000
@@ -38,6 +46,13 @@ MAX_RASTER_SIDE = 4000
 """Longest side, in pixels, of a rasterised PDF page (an A4 page at 150 dpi is 1754)."""
 RASTER_DPI = 150
 RASTER_TIMEOUT_SECONDS = 10
+RASTER_CPU_SECONDS = 5
+"""pdftoppm's hard CPU limit (a certificate page renders in about 0.1 s)."""
+RASTER_MEMORY_BYTES = 512 * 1024 * 1024
+"""pdftoppm's hard address-space limit (a page at 150 dpi needs well under 100 MB)."""
+PDF_BOUNDS = PdfBounds(max_pages=20, max_objects=5_000, max_stream_bytes=16 * 1024 * 1024,
+                       max_decoded_bytes=48 * 1024 * 1024, max_image_pixels=MAX_IMAGE_PIXELS)
+"""A certificate PDF has one page and some hundred objects; a scan or print of it a few pages."""
 MAX_TEXT_BYTES = 64 * 1024
 DECODE_BUDGET_SECONDS = 4.0
 """No new decoding attempt on an image starts after this long (each takes well under a second)."""
@@ -92,10 +107,11 @@ def token_from_upload(data: bytes, *, max_bytes: int) -> str:
 def token_from_pdf(data: bytes) -> str:
     """The attached vc+jwt if there is one, else the QR code on page 1."""
     try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
+        with open_pdf(data, PDF_BOUNDS) as pdf:
             attached = _attached_token(pdf)
             if attached is not None:
                 return attached
+            check_pdf_streams(pdf, PDF_BOUNDS)  # what pdftoppm would decode
             dpi = _raster_dpi(pdf)
     except (pikepdf.PdfError, pikepdf.PasswordError) as err:
         raise UnreadableInput("the PDF cannot be read (damaged or encrypted)",
@@ -212,7 +228,8 @@ def _rasterise_first_page(data: bytes, dpi: int) -> bytes:
     command = ["pdftoppm", "-r", str(dpi), "-gray", "-f", "1", "-l", "1", "-"]
     try:
         done = subprocess.run(command, input=data, capture_output=True,  # noqa: S603 (fixed argv)
-                              timeout=RASTER_TIMEOUT_SECONDS, check=False)
+                              timeout=RASTER_TIMEOUT_SECONDS, check=False,
+                              preexec_fn=_raster_limits)
     except FileNotFoundError as err:
         raise ConfigurationError("pdftoppm (poppler-utils) is not installed") from err
     except subprocess.TimeoutExpired as err:
@@ -222,6 +239,12 @@ def _rasterise_first_page(data: bytes, dpi: int) -> bytes:
         raise UnreadableInput("page 1 of the PDF cannot be rendered to read its QR code",
                               hint="upload the certificate PDF as it was issued")
     return done.stdout
+
+
+def _raster_limits() -> None:
+    """In the pdftoppm child before exec: hard limits the kernel enforces (no lock, no import)."""
+    resource.setrlimit(resource.RLIMIT_AS, (RASTER_MEMORY_BYTES, RASTER_MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (RASTER_CPU_SECONDS, RASTER_CPU_SECONDS))
 
 
 def _open_image(data: bytes) -> Image.Image:

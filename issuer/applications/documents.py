@@ -3,6 +3,12 @@
 A file is accepted only if its first bytes are a PDF, JPEG or PNG signature *and* it opens as
 that format (pikepdf / Pillow), and only up to ``max_bytes``. It is stored under a random name in
 a folder outside anything the service serves; the client's name is kept, cleaned, as a label.
+
+Reviewers open these files, so a document is refused (never stored, never flattened) when it
+carries active content: HTML anywhere in it (a PDF/HTML polyglot), PDF JavaScript, launch, form
+or open actions, additional actions or embedded files, or bytes after an image's end (a PNG with
+a zip appended); and when it asks for more than a document needs: pages, objects, inflated bytes
+or pixels over ``UPLOAD_PDF_BOUNDS`` / ``UPLOAD_MAX_IMAGE_PIXELS`` (``docs/applications.md``).
 """
 
 from __future__ import annotations
@@ -17,15 +23,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import pikepdf
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from schemas.errors import InputTooLarge, UnreadableInput, UnsupportedInput
+from schemas.errors import ActiveContent, InputTooLarge, UnreadableInput, UnsupportedInput
+from schemas.file_bounds import (
+    PdfBounds,
+    check_image_pixels,
+    check_pdf_streams,
+    image_end,
+    open_pdf,
+)
 from schemas.http import join_capped
 
 SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
               (b"\x89PNG\r\n\x1a\n", "image/png"))
 _CHUNK = 64 * 1024
+UPLOAD_PDF_BOUNDS = PdfBounds(max_pages=200, max_objects=20_000)
+"""A 200-page scan at most; the other bounds (decoded bytes, image pixels) are the defaults."""
+UPLOAD_MAX_IMAGE_PIXELS = 40_000_000
+"""An A4 page scanned at 600 dpi is 35 megapixels; a phone photo 12 to 50."""
+
+_HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg|meta|"
+                   rb"form|img|a\s)[\s/>]", re.IGNORECASE)
+_ACTIVE_KEYS = frozenset({"/JavaScript", "/JS", "/AA", "/Launch", "/EmbeddedFile",
+                          "/EmbeddedFiles", "/EF", "/XFA", "/RichMedia"})
+_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/GoToE",
+                             "/GoToR", "/RichMediaExecute", "/Rendition"})
 
 
 @dataclass(frozen=True)
@@ -56,24 +81,91 @@ def sniff(data: bytes) -> str:
 
 
 def _confirm(data: bytes, media_type: str) -> None:
+    if media_type == "application/pdf":
+        _confirm_pdf(data)
+    else:
+        _confirm_image(data, media_type)
+    html = _HTML.search(data)  # in a file that opens as what it claims: a polyglot
+    if html:
+        raise ActiveContent(f"the file holds HTML ({html.group().decode('latin-1')!r} at byte "
+                            f"{html.start()}): a browser could run it",
+                            hint="print or scan the document to a plain PDF, JPEG or PNG")
+
+
+def _confirm_pdf(data: bytes) -> None:
     try:
-        if media_type == "application/pdf":
-            import pikepdf
+        with open_pdf(data, UPLOAD_PDF_BOUNDS) as pdf:
+            found = sorted(_active_content(pdf))
+            if found:
+                raise ActiveContent(f"the PDF has active content ({', '.join(found)})",
+                                    hint="print the document to a new PDF, or scan it, and "
+                                         "upload that")
+            check_pdf_streams(pdf, UPLOAD_PDF_BOUNDS)
+    except (ActiveContent, InputTooLarge):
+        raise
+    except Exception as err:  # any parser failure means the same to the applicant
+        raise UnreadableInput(f"the file starts like application/pdf but cannot be opened "
+                              f"({type(err).__name__})", hint="upload an undamaged copy") from err
 
-            with pikepdf.open(io.BytesIO(data)) as pdf:
-                len(pdf.pages)
-        else:
-            from PIL import Image
 
-            with Image.open(io.BytesIO(data)) as image:
-                if image.format != {"image/jpeg": "JPEG", "image/png": "PNG"}[media_type]:
-                    raise UnsupportedInput(f"the file starts like {media_type} but is not one")
-                image.verify()
+def _confirm_image(data: bytes, media_type: str) -> None:
+    check_image_pixels(data, UPLOAD_MAX_IMAGE_PIXELS)
+    end = image_end(data)
+    if end is not None and data[end:].strip(b"\x00"):
+        raise ActiveContent(f"the file has {len(data) - end} bytes after the end of the "
+                            f"{media_type} image (another file hidden in it)",
+                            hint="save the image again, or scan the page, and upload that")
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
+            if image.format != {"image/jpeg": "JPEG", "image/png": "PNG"}[media_type]:
+                raise UnsupportedInput(f"the file starts like {media_type} but is not one")
+            image.verify()
     except UnsupportedInput:
         raise
     except Exception as err:  # any parser failure means the same to the applicant
         raise UnreadableInput(f"the file starts like {media_type} but cannot be opened "
                               f"({type(err).__name__})", hint="upload an undamaged copy") from err
+    if end is None:
+        raise UnreadableInput(f"the {media_type} image has no end (truncated)",
+                              hint="upload an undamaged copy")
+
+
+def _active_content(pdf: pikepdf.Pdf) -> set[str]:
+    """The names of active content anywhere in the PDF: keys that run or carry something, and
+    actions of those kinds. An /OpenAction that only opens a page (a destination, /GoTo) is
+    not active; any other is."""
+    found: set[str] = set()
+    for obj in pdf.objects:
+        _walk(obj, found, depth=0)
+    return found
+
+
+def _walk(obj: pikepdf.Object, found: set[str], *, depth: int) -> None:
+    if depth > 64:
+        return  # qpdf refuses deeper nesting when it parses
+    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+        for key, value in obj.items():
+            if key in _ACTIVE_KEYS or (key == "/OpenAction" and not _opens_a_page(value)):
+                found.add(key)
+            elif key == "/S" and isinstance(value, pikepdf.Name) and str(value) in _ACTIVE_ACTIONS:
+                found.add(f"/S {value}")
+            elif key == "/Type" and value == pikepdf.Name.EmbeddedFile:
+                found.add("/EmbeddedFile")
+            if isinstance(value, pikepdf.Object) and not value.is_indirect:
+                _walk(value, found, depth=depth + 1)
+    elif isinstance(obj, pikepdf.Array):
+        for item in obj:
+            if isinstance(item, pikepdf.Object) and not item.is_indirect:
+                _walk(item, found, depth=depth + 1)
+
+
+def _opens_a_page(value: pikepdf.Object | None) -> bool:
+    if isinstance(value, pikepdf.Array):
+        return True  # an explicit destination
+    return isinstance(value, pikepdf.Dictionary) and value.get("/S") == pikepdf.Name.GoTo \
+        and "/Next" not in value
 
 
 def clean_label(filename: str | None) -> str:

@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pikepdf
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from issuer.applications import documents
 from issuer.settings import IssuerSettings
-from schemas.errors import InputTooLarge, UnreadableInput, UnsupportedInput
+from schemas.errors import ActiveContent, InputTooLarge, UnreadableInput, UnsupportedInput
+from tests import hostile
 from tests.issuer.applications.conftest import PDF, Person, gsc, jpeg, png
 
 MakePerson = Callable[..., Person]
@@ -155,3 +157,62 @@ def test_a_rolled_back_upload_leaves_no_file(session: Session, tmp_path: Path) -
         documents.discard_on_rollback(session, folder / nested.stored_name)
     session.rollback()  # the savepoint was released, the enclosing transaction rolls back
     assert not (folder / nested.stored_name).exists()
+
+
+ACTIVE = {
+    "PDF with /OpenAction JavaScript": hostile.javascript_pdf,
+    "PDF with an embedded file": hostile.pdf_with_attached_file,
+    "PDF/HTML polyglot": hostile.pdf_html_polyglot,
+    "PNG with a zip appended": hostile.png_with_zip,
+    "JPEG with a zip appended": lambda: hostile.jpeg(trailer=hostile.png_with_zip()[-150:]),
+}
+TOO_COMPLEX = {
+    "144-megapixel PNG": lambda: hostile.png_header_claiming(12_000, 12_000),
+    "201 pages": lambda: hostile.many_pages_pdf(201),
+    "content stream inflating to 40 MB": lambda: hostile.content_stream_bomb(40),
+    "30000x30000 image in a PDF": hostile.huge_image_pdf,
+}
+
+
+@pytest.mark.parametrize("make", ACTIVE.values(), ids=ACTIVE.keys())
+def test_active_content_is_refused_and_not_stored(upload: Callable[..., object],
+                                                  settings: IssuerSettings,
+                                                  make: Callable[[], bytes]) -> None:
+    response = upload("evidence.pdf", make())
+    assert response.status_code == 422, response.text  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["error"] == "input.active_content" and body["hint"]
+    uploads = settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+@pytest.mark.parametrize("make", TOO_COMPLEX.values(), ids=TOO_COMPLEX.keys())
+def test_bombs_are_refused_and_not_stored(upload: Callable[..., object],
+                                          settings: IssuerSettings,
+                                          make: Callable[[], bytes]) -> None:
+    response = upload("scan.pdf", make())
+    assert response.status_code == 413, response.text  # type: ignore[attr-defined]
+    assert response.json()["error"] == "input.too_complex"  # type: ignore[attr-defined]
+    uploads = settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_what_is_found_is_named() -> None:
+    with pytest.raises(ActiveContent) as err:
+        documents.sniff(hostile.javascript_pdf())
+    assert "/OpenAction" in err.value.detail and "/JS" in err.value.detail
+    with pytest.raises(ActiveContent) as err:
+        documents.sniff(hostile.png_with_zip())
+    assert "bytes after the end" in err.value.detail
+
+
+def test_plain_documents_still_pass(tmp_path: Path) -> None:
+    """What scanners and word processors write: an /OpenAction that only opens page 1, a
+    progressive JPEG, a multi-page PDF, an image padded with zeros after its end."""
+    pdf = pikepdf.open(io.BytesIO(hostile.many_pages_pdf(3)))
+    pdf.Root.OpenAction = pikepdf.Array([pdf.pages[0].obj, pikepdf.Name.Fit])
+    out = io.BytesIO()
+    pdf.save(out)
+    assert documents.sniff(out.getvalue()) == "application/pdf"
+    assert documents.sniff(hostile.jpeg()) == "image/jpeg"
+    assert documents.sniff(hostile.png() + bytes(16)) == "image/png"
