@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, File, Header, Request, UploadFile
 from sqlalchemy.orm import Session
 
 from issuer import db
 from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
+from issuer.applications import documents as files
 from issuer.auth.service import Staff, authenticate
 from issuer.state import IssuerState
 
@@ -68,3 +69,15 @@ def get_applicant(session: SessionDep, now: NowDep, token: BearerDep) -> Applica
 
 
 ApplicantDep = Annotated[Applicant, Depends(get_applicant)]
+
+
+def checked_upload(file: Annotated[UploadFile, File()], state: StateDep) -> files.CheckedFile:
+    """The uploaded document, read within its cap and checked by content. A route takes it
+    before its session's first query (FastAPI resolves dependencies before the route runs), so
+    the slow checks never hold SQLite's write lock, and a refused file never touches the
+    database."""
+    return files.check(file.file, max_bytes=state.settings.upload_max_bytes,
+                       filename=file.filename)
+
+
+CheckedUploadDep = Annotated[files.CheckedFile, Depends(checked_upload)]

@@ -5,10 +5,10 @@ one service function and shape the answer."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Request, Response, UploadFile, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -17,7 +17,7 @@ from issuer.applications import documents as files
 from issuer.applications import reports, service
 from issuer.applications.models import Application, ApplicationDocument
 from issuer.credentials.api import certificate_response
-from issuer.deps import ApplicantDep, BearerDep, NowDep, SessionDep, StateDep
+from issuer.deps import ApplicantDep, BearerDep, CheckedUploadDep, NowDep, SessionDep, StateDep
 from issuer.http import error_response
 from issuer.inputs import DbId, FreeText, Input
 from issuer.registry.models import Registration
@@ -208,11 +208,10 @@ def my_application(application_id: DbId, session: SessionDep,
 @router.post("/me/applications/{application_id}/documents",
              status_code=status.HTTP_201_CREATED,
              summary="Upload a supporting document (PDF, JPEG or PNG, checked by content)")
-def upload(application_id: DbId, file: Annotated[UploadFile, File()], session: SessionDep,
+def upload(application_id: DbId, file: CheckedUploadDep, session: SessionDep,
            applicant: ApplicantDep, state: StateDep, now: NowDep) -> DocumentOut:
     application = service.get_own(session, applicant, application_id)
-    data = files.read_capped(file.file, state.settings.upload_max_bytes)
-    row = service.add_document(session, application, data=data, filename=file.filename,
+    row = service.add_document(session, application, file=file,
                                folder=state.uploads, actor=applicant.actor, now=now,
                                max_documents=state.settings.upload_max_per_application)
     return DocumentOut.of(row)

@@ -54,6 +54,23 @@ _ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/ImportData", "/SubmitFo
 
 
 @dataclass(frozen=True)
+class CheckedFile:
+    """An upload read within its cap and checked by content, not yet stored."""
+
+    data: bytes
+    media_type: str
+    label: str
+
+
+def check(stream: BinaryIO, *, max_bytes: int, filename: str | None) -> CheckedFile:
+    """Read and check an upload. The slow part of an upload (parsing a PDF, reading an image's
+    structure) lives here so a request can do it before it touches the database: on SQLite a
+    writing request holds the database's one write lock from its first query."""
+    data = read_capped(stream, max_bytes)
+    return CheckedFile(data=data, media_type=sniff(data), label=clean_label(filename))
+
+
+@dataclass(frozen=True)
 class StoredFile:
     stored_name: str
     media_type: str
@@ -177,17 +194,17 @@ def clean_label(filename: str | None) -> str:
     return name[:120] or "document"
 
 
-def store(folder: Path, data: bytes, *, filename: str | None) -> StoredFile:
-    """Sniff, then write ``data`` under a random name in ``folder`` (created 0700)."""
-    media_type = sniff(data)
+def store(folder: Path, file: CheckedFile) -> StoredFile:
+    """Write a checked file under a random name in ``folder`` (created 0700)."""
+    data = file.data
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stored_name = secrets.token_hex(16)
     path = folder / stored_name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(data)
-    return StoredFile(stored_name=stored_name, media_type=media_type, size=len(data),
-                      sha256=hashlib.sha256(data).hexdigest(), label=clean_label(filename))
+    return StoredFile(stored_name=stored_name, media_type=file.media_type, size=len(data),
+                      sha256=hashlib.sha256(data).hexdigest(), label=file.label)
 
 
 def discard_on_rollback(session: Session, path: Path) -> None:

@@ -115,8 +115,8 @@ def get_own(session: Session, applicant: Applicant, application_id: int) -> Appl
     return application
 
 
-def add_document(session: Session, application: Application, *, data: bytes,
-                 filename: str | None, folder: Path, max_documents: int, actor: str,
+def add_document(session: Session, application: Application, *, file: files.CheckedFile,
+                 folder: Path, max_documents: int, actor: str,
                  now: datetime) -> ApplicationDocument:
     """Attach a checked file. Only while the application is open."""
     if application.state not in OPEN:
@@ -124,7 +124,7 @@ def add_document(session: Session, application: Application, *, data: bytes,
                                            "documents can be added only while it is open")
     if len(documents(session, application)) >= max_documents:
         raise TooManyDocuments(f"an application may have at most {max_documents} documents")
-    stored = files.store(folder, data, filename=filename)
+    stored = files.store(folder, file)
     files.discard_on_rollback(session, folder / stored.stored_name)
     row = ApplicationDocument(application_id=application.id, label=stored.label,
                               media_type=stored.media_type, size=stored.size,

@@ -8,17 +8,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
-from issuer.applications import documents as files
 from issuer.applications import service
 from issuer.applications.api import document_response
 from issuer.credentials.api import certificate_response
-from issuer.deps import NowDep, SessionDep, StateDep
+from issuer.deps import CheckedUploadDep, NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
 from issuer.state import IssuerState
 from issuer.web.common import (
@@ -155,12 +154,11 @@ def applicant_detail(application_id: DbId, request: Request, session: SessionDep
 
 @router.post("/p/applications/{application_id}/documents")
 def applicant_upload(application_id: DbId, request: Request, csrf: Csrf,
-                     file: Annotated[UploadFile, File()], session: SessionDep, state: StateDep,
+                     file: CheckedUploadDep, session: SessionDep, state: StateDep,
                      now: NowDep) -> Response:
     applicant = _acting_applicant(request, session, state, now, csrf)
     row = service.get_own(session, applicant, application_id)
-    data = files.read_capped(file.file, state.settings.upload_max_bytes)
-    service.add_document(session, row, data=data, filename=file.filename, folder=state.uploads,
+    service.add_document(session, row, file=file, folder=state.uploads,
                          actor=applicant.actor, now=now,
                          max_documents=state.settings.upload_max_per_application)
     return RedirectResponse(f"/p/applications/{row.id}", 303)

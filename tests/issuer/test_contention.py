@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from issuer import db
 from issuer.outbox import service as outbox
 from issuer.outbox.models import OutboxMessage
+from tests import hostile
 from tests.clock import NOW
 from tests.live import LiveIssuer, fresh_database, live_issuer
 
@@ -67,6 +68,20 @@ def test_reads_answer_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
                 assert httpx.get(url, timeout=30).status_code == 200, url
             _assert_busy(_issue(live, key="held-1"))  # a writer waits its turn, then 503
         assert _issue(live, key="held-1").status_code == 201  # and the retry issues
+
+
+def test_an_upload_is_checked_before_the_request_waits_for_the_database(tmp_path: Path) -> None:
+    """Parsing a document is the slow part of an upload: it happens before the request's first
+    query, so it never holds (or waits for) SQLite's write lock. A refused document answers at
+    once while another writer holds the lock; before, it waited for the lock and got a 503."""
+    with live_issuer("sqlite", tmp_path, sqlite_busy_ms=300) as live, \
+            write_lock_held(live.engine):
+        response = httpx.post(f"{live.url}/me/applications/1/documents",
+                              headers={"Authorization": "Bearer aps_not-checked-yet"},
+                              files={"file": ("letter.pdf", hostile.javascript_pdf(),
+                                              "application/pdf")}, timeout=30)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "input.active_content"
 
 
 def test_issuance_and_reads_together_give_no_500(tmp_path: Path) -> None:

@@ -104,7 +104,7 @@ def test_sniff_and_store_directly(tmp_path: Path) -> None:
     assert err.value.code == "input.unsupported_type"
     with pytest.raises(UnreadableInput):
         documents.sniff(b"%PDF-garbage")
-    stored = documents.store(tmp_path / "u", png(), filename="../me.png")
+    stored = documents.store(tmp_path / "u", _checked(png(), "../me.png"))
     assert stored.label == "me.png" and stored.media_type == "image/png"
     assert (tmp_path / "u" / stored.stored_name).stat().st_mode & 0o077 == 0
     with pytest.raises(UnreadableInput):
@@ -138,13 +138,13 @@ def test_a_rolled_back_upload_leaves_no_file(session: Session, tmp_path: Path) -
     """The file is written before its row commits: a rollback must take the file with it, and
     a commit must keep it through later rollbacks of the same session."""
     folder = tmp_path / "u"
-    doomed = documents.store(folder, PDF, filename="a.pdf")
+    doomed = documents.store(folder, _checked(PDF, "a.pdf"))
     documents.discard_on_rollback(session, folder / doomed.stored_name)
     session.execute(text("SELECT 1"))
     session.rollback()
     assert not (folder / doomed.stored_name).exists()
 
-    kept = documents.store(folder, PDF, filename="b.pdf")
+    kept = documents.store(folder, _checked(PDF, "b.pdf"))
     documents.discard_on_rollback(session, folder / kept.stored_name)
     session.execute(text("SELECT 1"))
     session.commit()
@@ -153,7 +153,7 @@ def test_a_rolled_back_upload_leaves_no_file(session: Session, tmp_path: Path) -
     assert (folder / kept.stored_name).read_bytes() == PDF
 
     with session.begin_nested():
-        nested = documents.store(folder, PDF, filename="c.pdf")
+        nested = documents.store(folder, _checked(PDF, "c.pdf"))
         documents.discard_on_rollback(session, folder / nested.stored_name)
     session.rollback()  # the savepoint was released, the enclosing transaction rolls back
     assert not (folder / nested.stored_name).exists()
@@ -216,3 +216,7 @@ def test_plain_documents_still_pass(tmp_path: Path) -> None:
     assert documents.sniff(out.getvalue()) == "application/pdf"
     assert documents.sniff(hostile.jpeg()) == "image/jpeg"
     assert documents.sniff(hostile.png() + bytes(16)) == "image/png"
+
+
+def _checked(data: bytes, filename: str) -> documents.CheckedFile:
+    return documents.check(io.BytesIO(data), max_bytes=len(data), filename=filename)
