@@ -61,6 +61,10 @@ class IssuerSettings(BaseSettings):
     key_passphrase: SecretStr = SecretStr(DEMO_PASSPHRASE)
     signing_algorithm: Literal["ES256", "ES384", "EdDSA"] = "ES256"
     key_kdf_cost: int = 15  # log2 of scrypt N for sealing private keys; tests use less
+    key_prepublish_seconds: int = Field(default=600, ge=0, le=30 * 86_400)
+    """How long a rotated-in key is published before it signs: longer than verifiers cache the
+    JWKS (ours: ``PRAMAAN_VERIFIER_JWKS_CACHE_SECONDS``, 300 s; the JWKS' own ``max-age`` is
+    300 s too), so none meets a credential whose key it has not fetched."""
     public_base_url: str = "http://127.0.0.1:8000"
     verify_page_url: str = "http://127.0.0.1:8001/v"
     registry_files: list[Path] = []

@@ -63,7 +63,8 @@ class IssuerState:
         return self._renderer
 
     def issue_context(self, session: Session) -> IssueContext:
-        return IssueContext(registry=self.registry, keyring=self.keyring.current(session),
+        return IssueContext(registry=self.registry,
+                            keyring=self.keyring.current(session, now=self.clock()),
                             public_base=self.settings.public_base_url,
                             status_list_entries=self.settings.status_list_entries)
 

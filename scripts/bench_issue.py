@@ -54,7 +54,8 @@ def run(scratch: str) -> None:
             staff = authenticate(session, f"Bearer {token}", now=datetime.now(UTC))
             row = credentials.issue(
                 session, credentials.IssueRequest(registration_id, cert_type, extra),
-                staff=staff, registry=state.registry, keyring=state.keyring.current(session),
+                staff=staff, registry=state.registry,
+                keyring=state.keyring.current(session, now=state.clock()),
                 public_base=settings.public_base_url, now=datetime.now(UTC))
         t1 = time.perf_counter()
         pdf = certificate_pdf(row, renderer=renderer, registry=state.registry,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 
 from issuer.audit import service as audit
 from issuer.auth.service import (
@@ -22,10 +23,16 @@ from schemas.errors import NotFound
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = group(sub, "keys", "signing keys: rotate, list, compromise")
-    p = keys.add_parser("rotate", help="make a new signing key; the old one stays published")
+    p = keys.add_parser("rotate", help="publish a new signing key now; it signs after "
+                                       "PRAMAAN_KEY_PREPUBLISH_SECONDS, and the old one stays "
+                                       "published")
     p.add_argument("--alg", choices=["ES256", "ES384", "EdDSA"])
+    p.add_argument("--emergency", "--now", action="store_true", dest="emergency",
+                   help="sign with the new key at once (after a compromise): verifiers that "
+                        "have not refetched the keys cannot check what it signs until they do")
     p.set_defaults(run=_keys_rotate)
-    keys.add_parser("list", help="list keys (never private parts)").set_defaults(run=_keys_list)
+    keys.add_parser("list", help="list keys: state (next, active, retired, compromised) and "
+                                 "dates (never private parts)").set_defaults(run=_keys_list)
     p = keys.add_parser("compromise", help="distrust a key: everything it signed fails "
                                            "verification (then run `issuer reissue --key`)")
     p.add_argument("kid")
@@ -53,23 +60,41 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _keys_rotate(state: IssuerState, args: argparse.Namespace) -> int:
     now = state.clock()
     with state.sessions.begin() as session:
-        key = keystore.rotate(session, alg=args.alg or state.settings.signing_algorithm,
-                              passphrase=state.settings.key_passphrase.get_secret_value(),
-                              now=now, kdf_cost=state.settings.key_kdf_cost)
+        done = keystore.rotate(
+            session, alg=args.alg or state.settings.signing_algorithm,
+            passphrase=state.settings.key_passphrase.get_secret_value(), now=now,
+            prepublish=timedelta(seconds=state.settings.key_prepublish_seconds),
+            emergency=args.emergency, kdf_cost=state.settings.key_kdf_cost)
+        key = done.key
         audit.record(session, actor="cli:keys", action="key.rotated", subject=f"key:{key.kid}",
-                     now=now, details={"alg": key.alg})
-    print(f"new signing key {key.kid} ({key.alg}); earlier keys stay published")
+                     now=now, details={"alg": key.alg, "at_once": done.at_once,
+                                       "activates_at": done.activates_at.isoformat()})
+    if done.at_once:
+        print(f"new signing key {key.kid} ({key.alg}) signs from now, without the "
+              f"pre-publication wait; earlier keys stay published")
+        print("verifiers that fetched the keys before now may call certificates signed by it "
+              "Not genuine or Cannot check until they fetch them again")
+    else:
+        print(f"new key {key.kid} ({key.alg}) is published now and signs from "
+              f"{done.activates_at:%Y-%m-%d %H:%M:%S} UTC; until then the current key signs, "
+              f"and earlier keys stay published")
     return EXIT_OK
 
 
 def _keys_list(state: IssuerState, _args: argparse.Namespace) -> int:
+    now = state.clock()
     with state.sessions() as session:
         for row in keystore.list_keys(session):
-            retired = f" retired {row.retired_at:%Y-%m-%d}" if row.retired_at else ""
-            if row.compromised_at:
-                retired += f" COMPROMISED {row.compromised_at:%Y-%m-%d %H:%M}"
-            print(f"{row.kid}  {row.alg:6} {row.status:8} created {row.created_at:%Y-%m-%d}"
-                  f"{retired}")
+            key_state = keystore.state_of(row, now)
+            dates = f"created {row.created_at:%Y-%m-%d %H:%M}"
+            if row.activates_at != row.created_at or key_state == keystore.NEXT:
+                dates += f"  signs from {row.activates_at:%Y-%m-%d %H:%M}"
+            if row.retired_at is not None:
+                verb = "retires" if row.retired_at > now else "retired"
+                dates += f"  {verb} {row.retired_at:%Y-%m-%d %H:%M}"
+            if row.compromised_at is not None:
+                dates += f"  COMPROMISED {row.compromised_at:%Y-%m-%d %H:%M}"
+            print(f"{row.kid}  {row.alg:6} {key_state:11} {dates}")
     return EXIT_OK
 
 
@@ -83,7 +108,7 @@ def _keys_compromise(state: IssuerState, args: argparse.Namespace) -> int:
         affected = len(reissue.affected_by_key(session, args.kid, now=now))
         audit.record(session, actor="cli:keys", action="key.compromised",
                      subject=f"key:{row.kid}", now=now, details={"affected": affected})
-        signer = keystore.active_kid(session)
+        signer = keystore.active_kid(session, now=now)
     print(f"key {row.kid} is marked compromised; {signer} signs from now on")
     print(f"{affected} still-valid certificates were signed by it: run "
           f"`issuer reissue --key {row.kid}` to re-issue them")

@@ -79,7 +79,7 @@ def _location(state: IssuerState) -> str:
 def _init(state: IssuerState, _args: argparse.Namespace) -> int:
     db.migrate(state.engine)
     with state.sessions.begin() as session:
-        if keystore.active_kid(session) is None:
+        if keystore.active_kid(session, now=state.clock()) is None:
             key = keystore.create_key(session, alg=state.settings.signing_algorithm,
                                       passphrase=state.settings.key_passphrase.get_secret_value(),
                                       now=state.clock(), kdf_cost=state.settings.key_kdf_cost)

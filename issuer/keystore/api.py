@@ -4,13 +4,14 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from issuer.deps import SessionDep, StateDep
+from issuer.deps import NowDep, SessionDep, StateDep
 
 router = APIRouter(tags=["keys"])
 
 
 @router.get("/.well-known/jwks.json", summary="The issuer's public signing keys (JWKS)")
-def jwks(state: StateDep, session: SessionDep, response: Response) -> dict[str, Any]:
+def jwks(state: StateDep, session: SessionDep, now: NowDep, response: Response
+         ) -> dict[str, Any]:
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return state.keyring.current(session).jwks()
+    return state.keyring.current(session, now=now).jwks()

@@ -18,5 +18,8 @@ class StoredKey(Base):
     encrypted_private_key: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    activates_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    """When it starts signing: after the pre-publication period, so that verifiers have it
+    first (equal to ``created_at`` for the first key and after an emergency rotation)."""
     retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     compromised_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

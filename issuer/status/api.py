@@ -106,7 +106,7 @@ def list_index(session: SessionDep, state: StateDep) -> dict[str, list[str]]:
             responses={200: {"content": {publish.IETF_MEDIA_TYPE: {}}}})
 def ietf_list(number: DbId, session: SessionDep, state: StateDep, now: NowDep) -> Response:
     token = state.publisher.token(session, number, publish.IETF,
-                                  keyring=state.keyring.current(session), now=now)
+                                  keyring=state.keyring.current(session, now=now), now=now)
     return Response(token, media_type=publish.IETF_MEDIA_TYPE, headers=_cache(state))
 
 
@@ -118,7 +118,7 @@ def w3c_list(purpose: str, number: DbId, session: SessionDep, state: StateDep,
     if purpose not in sl.PURPOSES:
         raise NotFound(f"there are no {purpose!r} lists; purposes: {', '.join(sl.PURPOSES)}")
     token = state.publisher.token(session, number, purpose,
-                                  keyring=state.keyring.current(session), now=now)
+                                  keyring=state.keyring.current(session, now=now), now=now)
     return Response(token, media_type=publish.W3C_MEDIA_TYPE, headers=_cache(state))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -179,7 +180,8 @@ def test_a_credential_signed_before_rotation_still_verifies_after(
         client: TestClient, auth: dict[str, str], session: Session) -> None:
     registration = _register(client, auth)
     before = _issue(client, auth, registration["id"]).json()
-    keystore.rotate(session, alg="EdDSA", passphrase=PASSPHRASE, now=NOW, kdf_cost=10)
+    keystore.rotate(session, alg="EdDSA", passphrase=PASSPHRASE, now=NOW,
+                    prepublish=timedelta(0), kdf_cost=10)
     session.commit()
     after = _issue(client, auth, registration["id"], {"type": "good-standing",
                                                       "addressee": "a", "purpose": "b"}).json()

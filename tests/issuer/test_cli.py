@@ -53,7 +53,7 @@ def test_cli_sets_up_registers_issues_and_rotates(run, tmp_path: Path) -> None: 
     assert jwt_text == shown["token"]
     run("keys", "rotate", "--alg", "EdDSA")
     listing = run("keys", "list").stdout.splitlines()
-    assert [line.split()[2] for line in listing] == ["retired", "active"]
+    assert [line.split()[2] for line in listing] == ["active", "next"]  # published, not signing
     assert "-----BEGIN" not in " ".join(listing)
 
 

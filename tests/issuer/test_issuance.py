@@ -38,7 +38,7 @@ def issue(session: Session, registry: Registry, token_factory: Callable[..., str
         staff = authenticate(session, f"Bearer {token or token_factory()}", now=NOW)
         request = service.IssueRequest(registration.id, cert_type,
                                        EXTRA[cert_type] if extra is None else extra, key)
-        ring = keystore.load_keyring(session, PASSPHRASE)
+        ring = keystore.load_keyring(session, PASSPHRASE, now=now)
         return service.issue(session, request, staff=staff, registry=registry, keyring=ring,
                              public_base="https://pramaan.hr.gov.in", now=now)
     return _issue
@@ -49,7 +49,7 @@ def test_each_certificate_type_is_signed_and_fits_its_schema(
         cert_type: str, issue: Callable[..., IssuedCredential], session: Session,
         make_registration: Callable[..., Registration], registry: Registry) -> None:
     row = issue(make_registration(), cert_type)
-    trusted = parse_jwks(keystore.load_keyring(session, PASSPHRASE).jwks())
+    trusted = parse_jwks(keystore.load_keyring(session, PASSPHRASE, now=NOW).jwks())
     verified = verify_jws(row.token, resolve_key=lambda h: trusted[h["kid"]],
                           algorithms=["ES256"])
     assert verified.header["typ"] == "vc+jwt" and verified.header["cty"] == "vc"

@@ -207,7 +207,7 @@ def test_a_suspension_with_an_end_date_lifts_itself(
     session.refresh(row)
     assert status.effective_state(row, later).state == "active"
     token = state.publisher.token(session, row.status_list_id, "suspension",  # type: ignore[arg-type]
-                                  keyring=state.keyring.current(session), now=later)
+                                  keyring=state.keyring.current(session, now=later), now=later)
     assert not sl.read_list_bit(_payload(token), purpose="suspension",
                                 index=row.status_index)  # type: ignore[arg-type]
     assert lift_ended_suspensions(state, now=later) == 1  # the background job records the end
@@ -361,7 +361,7 @@ def test_compromise_then_reissue_resigns_everything_still_valid_once(
     session.commit()
     published = {k["kid"]: k for k in client.get("/.well-known/jwks.json").json()["keys"]}
     assert published[signing_key]["revoked"]["reason"] == "compromised"
-    new_kid = keystore.active_kid(session)
+    new_kid = keystore.active_kid(session, now=NOW)
     assert new_kid != signing_key and "exp" not in published[new_kid]
     staff = authenticate(session, f"Bearer {token_factory()}", now=NOW)
     seen: list[str] = []
@@ -395,7 +395,7 @@ def test_compromise_then_reissue_resigns_everything_still_valid_once(
 def test_key_windows_are_published(client: TestClient, session: Session, signing_key: str
                                    ) -> None:
     keystore.rotate(session, alg="ES256", passphrase=PASSPHRASE, now=NOW + timedelta(days=1),
-                    kdf_cost=10)
+                    prepublish=timedelta(0), kdf_cost=10)
     session.commit()
     published = {k["kid"]: k for k in client.get("/.well-known/jwks.json").json()["keys"]}
     old = published[signing_key]
@@ -419,7 +419,7 @@ def test_status_list_json_is_compact(issue_one: Callable[..., IssuedCredential],
                                      session: Session, state: IssuerState) -> None:
     row = issue_one()
     token = state.publisher.token(session, row.status_list_id, "revocation",  # type: ignore[arg-type]
-                                  keyring=state.keyring.current(session), now=NOW)
+                                  keyring=state.keyring.current(session, now=NOW), now=NOW)
     encoded = _payload(token)["credentialSubject"]["encodedList"]
     assert len(encoded) < 200  # an almost empty list of 131,072 entries gzips to ~50 bytes
     assert len(sl.decode_list(encoded)) * 8 == 131_072
