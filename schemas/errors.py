@@ -335,6 +335,14 @@ class UpstreamUnavailable(PramaanError):
     http_status = 503
 
 
+class KeyNotYetKnown(UpstreamUnavailable):
+    """A credential names a key its issuer's cached JWKS lacks, and no fresh JWKS could tell
+    whether the issuer has just published it: the refetch failed, or was held back because the keys
+    were fetched a moment ago. The certificate is judged neither way (Cannot check)."""
+
+    code = "key.unconfirmed"
+
+
 class SmtpUnavailable(UpstreamUnavailable):
     """The SMTP server did not take a message; the outbox retries it with backoff."""
 

@@ -141,6 +141,11 @@ class BundleTrustStore(TrustStore):
         raise UpstreamUnavailable(f"offline, and the trust bundle holds no keys from {uri}",
                                   hint=SYNC_HINT + ", or give --jwks-file")
 
+    def _refetched(self, uri: str, kid: str, *, asked: int) -> Mapping[str, VerificationKey]:
+        if uri.startswith("file:") and uri not in self._bundled:
+            return super()._refetched(uri, kid, asked=asked)  # a local file is read again
+        return self._keys(uri, max_age=0)  # offline, the bundle is all there is
+
 
 class BundleLists(StatusLists):
     """Status lists from the bundle, judged as of when they were fetched, never refetched."""

@@ -102,7 +102,10 @@ class VerifierSettings(BaseSettings):
     algorithms: list[str] = ["ES256", "EdDSA"]
     jwks_cache_seconds: int = 300
     jwks_refresh_seconds: int = 30
-    """On an unknown ``kid`` the JWKS is fetched again, but not more often than this."""
+    """A failed JWKS fetch is not tried again for this long."""
+    jwks_refetch_spacing_seconds: float = 1
+    """On an unknown ``kid`` the JWKS is fetched again at once, but not more often than this; an
+    unknown ``kid`` met in between is Cannot check (``key.unconfirmed``), never Not genuine."""
     http_timeout_seconds: float = 5
     max_upload_bytes: int = 5 * 1024 * 1024
     registry_files: list[Path] = []
@@ -137,7 +140,8 @@ class VerifierSettings(BaseSettings):
                                  f"{', '.join(SUPPORTED_ALGORITHMS)}")
         return value
 
-    @field_validator("jwks_cache_seconds", "jwks_refresh_seconds", "max_upload_bytes",
+    @field_validator("jwks_cache_seconds", "jwks_refresh_seconds",
+                     "jwks_refetch_spacing_seconds", "max_upload_bytes",
                      "http_timeout_seconds", "status_default_ttl_seconds", "status_cache_lists",
                      "bundle_max_age_seconds")
     @classmethod

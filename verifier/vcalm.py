@@ -17,6 +17,7 @@ from schemas.credential import CONTEXT_V2
 from schemas.errors import (
     Expired,
     InvalidRequest,
+    KeyNotYetKnown,
     MalformedStatus,
     NotYetValid,
     StatusListLengthError,
@@ -36,7 +37,8 @@ STATUS_PROBLEMS = frozenset(error.code for error in (
     StatusRetrievalError, StatusVerificationError, StatusListLengthError, StatusRangeError,
     MalformedStatus))
 """Bitstring Status List §3.2 codes, typed in that spec's own namespace."""
-UNJUDGED = frozenset({UpstreamUnavailable.code, StatusRetrievalError.code, StatusUnknown.code})
+UNJUDGED = frozenset({UpstreamUnavailable.code, KeyNotYetKnown.code, StatusRetrievalError.code,
+                      StatusUnknown.code})
 """Codes meaning the credential could not be judged (503), not that it failed (422)."""
 # VC 2.0 §7.1 problem types, by the check that failed.
 PROBLEM_OF_CHECK = {
@@ -136,7 +138,7 @@ def status_code(result: VerificationResult) -> int:
 
 def problem(check: Check) -> dict[str, Any]:
     """An RFC 9457 ProblemDetails; ``check`` and ``error`` are extension members."""
-    if check.code == UpstreamUnavailable.code:
+    if check.code in (UpstreamUnavailable.code, KeyNotYetKnown.code):
         return {"type": "about:blank", "title": "Issuer keys unavailable",
                 "detail": check.detail, "check": check.check, "error": check.code}
     if check.check == "status" and check.code in STATUS_PROBLEMS:

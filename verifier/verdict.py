@@ -24,6 +24,7 @@ from schemas.errors import (
     BadSignature,
     KeyCompromised,
     KeyNotValidAtIssuance,
+    KeyNotYetKnown,
     NotYetValid,
     Revoked,
     SchemaViolation,
@@ -83,7 +84,7 @@ REASONS: dict[str, str] = {
 
 _AUTHENTICITY = ("format", "algorithm", "media_type", "issuer", "key", "signature",
                  "data_model", "schema")
-_UNREACHABLE = (UpstreamUnavailable.code, StatusRetrievalError.code)
+_UNREACHABLE = (UpstreamUnavailable.code, KeyNotYetKnown.code, StatusRetrievalError.code)
 _NOT_GENUINE_REASONS = {
     BadSignature.code: "forged",
     UntrustedIssuer.code: "untrusted_issuer",

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from keys.signing import SigningKey
+from schemas.errors import UnknownKey
 from schemas.registry import Registry
 from tests.verifier.conftest import ALGORITHMS, JwksServer, make_credential, sign
 from verifier import bundle
@@ -173,6 +174,30 @@ def test_offline_uses_no_network(tmp_path: Path, live: JwksServer, council: Trus
     assert result.verified is True
     assert (live.hits, live.list_hits) == (hits, list_hits)
     del registry
+
+
+def test_offline_an_unknown_key_fetches_nothing(tmp_path: Path, live: JwksServer,
+                                               council: TrustedIssuer, es256_key: SigningKey,
+                                               rogue_key: SigningKey) -> None:
+    """The online store refetches the JWKS for a new kid; the bundle's store never does."""
+    path = tmp_path / "trust.json"
+    synced, _problems = bundle.sync([council], algorithms=ALGORITHMS, timeout=5,
+                                    clock=lambda: datetime.now(UTC))
+    bundle.write_bundle(synced, path)
+    live.publish(es256_key, rogue_key)  # too late for the bundle
+    hits = live.hits
+    settings = VerifierSettings(trusted_issuers=[council], algorithms=list(ALGORITHMS),
+                                offline=True, bundle=path, registry_files=[])
+    verifier = Verifier.from_settings(settings)
+    try:
+        now = datetime.now(UTC)
+        result = verifier.verify(sign(make_credential(public_base=live.base_url,
+                                                      valid_from=now - timedelta(days=1)),
+                                      rogue_key), now=now)
+    finally:
+        verifier.close()
+    assert [(c.check, c.code) for c in result.failures] == [("key", UnknownKey.code)]
+    assert live.hits == hits
 
 
 def test_a_tampered_bundled_list_fails_verification(tmp_path: Path, live: JwksServer,

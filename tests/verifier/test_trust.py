@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from keys.signing import SigningKey
-from schemas.errors import UnknownKey, UntrustedIssuer, UpstreamUnavailable
+from schemas.errors import KeyNotYetKnown, UnknownKey, UntrustedIssuer, UpstreamUnavailable
 from tests.verifier.conftest import PUBLIC_BASE, FakeClock, JwksServer
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust import MAX_JWKS_BYTES, FetchNeeded, TrustStore, cache_only
@@ -218,12 +218,25 @@ class TestCacheOnly:
             assert trust.signing_key(trusted, es256_key.kid).kid == es256_key.kid
         assert jwks_server.hits == 1
 
-    def test_an_unknown_kid_within_the_refresh_interval_is_an_answer(
+    def test_an_unknown_kid_asks_for_a_refetch_at_once(
             self, trust: TrustStore, trusted: TrustedIssuer, rogue_key: SigningKey,
             es256_key: SigningKey) -> None:
         trust.signing_key(trusted, es256_key.kid)
-        with cache_only(), pytest.raises(UnknownKey):
+        with cache_only(), pytest.raises(FetchNeeded):
             trust.signing_key(trusted, rogue_key.kid)
+
+    def test_an_unknown_kid_within_the_spacing_is_an_answer(
+            self, trust: TrustStore, trusted: TrustedIssuer, rogue_key: SigningKey,
+            es256_key: SigningKey) -> None:
+        with pytest.raises(UnknownKey):
+            trust.signing_key(trusted, rogue_key.kid)
+        with pytest.raises(UnknownKey):
+            trust.signing_key(trusted, rogue_key.kid)  # refetched
+        with cache_only(), pytest.raises(KeyNotYetKnown) as caught:
+            trust.signing_key(trusted, rogue_key.kid)
+        assert caught.value.code == "key.unconfirmed" and caught.value.hint
+        with cache_only():
+            assert trust.signing_key(trusted, es256_key.kid).kid == es256_key.kid
 
     def test_asks_for_a_fetch_when_the_keys_are_stale_or_may_have_rotated(
             self, trust: TrustStore, trusted: TrustedIssuer, jwks_server: JwksServer,

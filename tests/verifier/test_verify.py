@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import httpx
@@ -25,6 +27,7 @@ from schemas.errors import (
     Expired,
     KeyCompromised,
     KeyNotValidAtIssuance,
+    KeyNotYetKnown,
     MalformedCredential,
     NotYetValid,
     SchemaViolation,
@@ -50,6 +53,7 @@ from tests.verifier.conftest import (
 from verifier.api import create_app
 from verifier.settings import VerifierSettings
 from verifier.trust import TrustStore
+from verifier.verdict import CANNOT_CHECK, NOT_GENUINE, judge
 from verifier.verify import Check, VerificationResult, Verifier, is_verified, verify_credential
 
 Verify = Callable[..., VerificationResult]
@@ -210,16 +214,66 @@ class TestVerify:
         assert verify(token).verified
         assert jwks_server.hits == 2
 
+    def test_a_new_key_is_valid_at_once(self, verify: Verify, jwks_server: JwksServer,
+                                        es256_key: SigningKey) -> None:
+        """Issue 13: the issuer rotated and signed a moment after the verifier cached its keys."""
+        assert verify(sign(make_credential(), es256_key)).verified
+        rotated = SigningKey.from_private_key(generate_private_key("ES256"))
+        jwks_server.publish(es256_key, rotated)
+        result = verify(sign(make_credential(), rotated))
+        assert result.verified, failed(result)
+        assert jwks_server.hits == 2
+
+    def test_a_forged_kid_after_a_fresh_fetch_is_not_genuine(
+            self, verify: Verify, jwks_server: JwksServer, es256_key: SigningKey,
+            rogue_key: SigningKey) -> None:
+        assert verify(sign(make_credential(), es256_key)).verified
+        result = verify(sign(make_credential(), rogue_key))
+        assert failed(result) == [("key", UnknownKey.code)]
+        assert judge(result).state == NOT_GENUINE
+        assert jwks_server.hits == 2  # judged on keys fetched for this very lookup
+
+    def test_a_new_kid_while_the_keys_cannot_be_fetched_cannot_be_checked(
+            self, verify: Verify, jwks_server: JwksServer, es256_key: SigningKey,
+            rogue_key: SigningKey) -> None:
+        assert verify(sign(make_credential(), es256_key)).verified
+        jwks_server.stop()
+        result = verify(sign(make_credential(), rogue_key))
+        assert failed(result) == [("key", KeyNotYetKnown.code)]
+        assert judge(result).state == CANNOT_CHECK
+        assert verify(sign(make_credential(), es256_key)).verified  # the cached keys still serve
+
     def test_unknown_kids_cannot_hammer_the_issuer(self, verify: Verify,
                                                    jwks_server: JwksServer, clock: FakeClock,
                                                    rogue_key: SigningKey) -> None:
+        """One refetch per spacing; an unknown kid met in between cannot be checked, since the
+        issuer may have published it since: never Not genuine on keys older than the lookup."""
         token = sign(make_credential(), rogue_key)
-        for _ in range(5):
-            assert failed(verify(token)) == [("key", UnknownKey.code)]
-        assert jwks_server.hits == 1
-        clock.advance(31)
-        assert failed(verify(token)) == [("key", UnknownKey.code)]
+        assert failed(verify(token)) == [("key", UnknownKey.code)]  # the first fetch is fresh
+        assert failed(verify(token)) == [("key", UnknownKey.code)]  # refetched at once
         assert jwks_server.hits == 2
+        for _ in range(5):
+            result = verify(token)
+            assert failed(result) == [("key", KeyNotYetKnown.code)]
+            assert judge(result).state == CANNOT_CHECK
+        assert jwks_server.hits == 2
+        clock.advance(1)  # jwks_refetch_spacing_seconds
+        assert failed(verify(token)) == [("key", UnknownKey.code)]
+        assert jwks_server.hits == 3
+
+    def test_a_second_new_kid_within_the_spacing_cannot_be_checked(
+            self, verify: Verify, jwks_server: JwksServer, clock: FakeClock,
+            es256_key: SigningKey, rogue_key: SigningKey) -> None:
+        assert verify(sign(make_credential(), es256_key)).verified
+        assert failed(verify(sign(make_credential(), rogue_key))) == [("key", UnknownKey.code)]
+        rotated = SigningKey.from_private_key(generate_private_key("ES256"))
+        jwks_server.publish(es256_key, rotated)
+        token = sign(make_credential(), rotated)
+        result = verify(token)
+        assert failed(result) == [("key", KeyNotYetKnown.code)]
+        assert judge(result).state == CANNOT_CHECK
+        clock.advance(1)
+        assert verify(token).verified
 
     def test_compromised_key(self, verify: Verify, jwks_server: JwksServer,
                              es256_key: SigningKey, eddsa_key: SigningKey) -> None:
@@ -330,3 +384,27 @@ def test_only_a_credential_without_status_entries_is_verifiable_unchecked() -> N
     assert not is_verified([*checks, Check("status", False, "status.unknown", "")])
     assert not is_verified([*checks, Check("status", None, "status.not_checked", "")])
     assert not is_verified([*checks[:-1], Check("schema", None, "skipped", "")])
+
+
+def test_concurrent_lookups_of_a_new_kid_share_one_fetch(trust: TrustStore, registry: Registry,
+                                                         jwks_server: JwksServer,
+                                                         es256_key: SigningKey) -> None:
+    """The threads the service verifies on: one refetch in flight per issuer, the others wait."""
+    def verify(token: str) -> VerificationResult:
+        return verify_credential(token, trust=trust, algorithms=ALGORITHMS, registry=registry,
+                                 now=NOW)
+
+    assert verify(sign(make_credential(), es256_key)).verified
+    rotated = SigningKey.from_private_key(generate_private_key("ES256"))
+    jwks_server.publish(es256_key, rotated)
+    token = sign(make_credential(), rotated)
+    start = threading.Barrier(8)
+
+    def at_once(_: int) -> VerificationResult:
+        start.wait()
+        return verify(token)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(at_once, range(8)))
+    assert [failed(r) for r in results] == [[]] * 8
+    assert jwks_server.hits == 2
