@@ -87,10 +87,11 @@ def live_issuer(kind: str, tmp_path: Path, *, sqlite_busy_ms: int = 5000, **over
     with fresh_database(kind, tmp_path, sqlite_busy_ms=sqlite_busy_ms) as engine:
         settings = make_settings(engine.url.render_as_string(hide_password=False),
                                  **{"public_base_url": f"http://127.0.0.1:{port}"} | overrides)
-        state = build_state(settings, engine=engine, clock=TestClock(NOW))
+        clock = TestClock(NOW)
+        state = build_state(settings, engine=engine, clock=clock)
         token, registration_id = seed_issuer(state)
         with serve(create_app(settings, state=state), port=port) as url:
-            yield LiveIssuer(url, token, registration_id, engine)
+            yield LiveIssuer(url, token, registration_id, engine, clock)
 
 
 def seed_issuer(state: Any, **registrant: Any) -> tuple[str, int]:
@@ -121,6 +122,8 @@ class LiveIssuer:
     registration_id: int
     engine: Engine
     """The issuer's own database (committed for real), for tests that look behind the API."""
+    clock: TestClock
+    """The issuer's clock: a test may move it."""
 
     @property
     def staff(self) -> dict[str, str]:
