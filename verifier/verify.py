@@ -23,6 +23,7 @@ from verifier.result import Check, VerificationResult, is_verified
 from verifier.settings import VerifierSettings
 from verifier.status_lists import StatusLists
 from verifier.trust import Clock, TrustStore
+from verifier.trust_list import ListedTrustStore
 from verifier.verdict import judge
 
 __all__ = ["Check", "VerificationResult", "Verifier", "check_token", "is_verified",
@@ -79,7 +80,8 @@ class Verifier:
         if settings.offline:
             trust, status = bundle.offline_sources(settings)
         else:
-            trust = TrustStore.from_settings(settings, now=clock)
+            trust = (ListedTrustStore.from_settings(settings, now=clock)
+                     if settings.trust_list_url else TrustStore.from_settings(settings, now=clock))
             status = StatusLists.from_settings(settings, trust, now=clock)
         return cls(trust, algorithms=settings.algorithms, registry=registry, status=status)
 
