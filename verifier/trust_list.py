@@ -42,6 +42,7 @@ from schemas.errors import (
 from schemas.http import join_capped
 from schemas.registry import Registry
 from verifier.settings import TrustedIssuer, VerifierSettings
+from verifier.status import describe_age
 from verifier.trust import Clock, TrustStore, guard_fetch
 
 
@@ -55,16 +56,23 @@ class LoadedList:
     entries: tuple[TrustedIssuer, ...]
 
     def age_text(self, now: datetime) -> str:
-        return describe_age((now - self.trust_list.issued_at).total_seconds())
+        return describe_age(max(0.0, (now - self.trust_list.issued_at).total_seconds()))
 
 
-def describe_age(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    for unit, size in (("day", 86_400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds} seconds"
+def describe_list(loaded: LoadedList, *, now: datetime, url: str) -> list[str]:
+    """``verifier trust show``: the list's signer, dates and age, then one block per issuer."""
+    listed = loaded.trust_list
+    lines = [f"trust list {url}",
+             (f"  signed by {listed.iss} on {listed.issued_at.isoformat()} "
+              f"({loaded.age_text(now)} old), valid until {listed.expires_at.isoformat()}"),
+             f"  {len(listed.issuers)} issuer(s):"]
+    for issuer in listed.issuers:
+        standing = issuer.standing + (f" from {issuer.retired_from.isoformat()}"
+                                      if issuer.retired_from else "")
+        lines += [f"  - {issuer.id}", f"    {issuer.name} / {issuer.name_hi}",
+                  f"    standing: {standing}; may issue: {', '.join(issuer.certificate_types)}",
+                  f"    keys: {issuer.jwks_uri}; status lists: {issuer.status_origin}"]
+    return lines
 
 
 def load_anchor_keys(value: str) -> Mapping[str, VerificationKey]:

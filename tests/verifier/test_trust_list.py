@@ -29,6 +29,7 @@ from tests.clock import NOW
 from tests.verifier.conftest import ALGORITHMS, PUBLIC_BASE, FakeClock, JwksServer, make_credential
 from tests.verifier.conftest import sign as sign_vc
 from tests.verifier.test_trust import closed_port
+from verifier import cli
 from verifier import verdict as v
 from verifier.settings import VerifierSettings
 from verifier.trust_list import ListedTrustStore, TrustListSource, load_anchor_keys
@@ -225,3 +226,26 @@ def test_settings_need_the_anchor_key_with_the_list(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="trust_list_url"):
         VerifierSettings(trust_list_url="http://anchor.example/list.jwt",
                          trust_anchor_jwks="{}")
+
+
+def test_trust_show_prints_the_list(jwks_server: JwksServer, anchor_key: SigningKey,
+                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # valid for a century: the CLI reads the wall clock, whatever day the suite runs on
+    listing = tmp_path / "list.jwt"
+    listing.write_text(signed_list(anchor_key, [entry(jwks_server, standing="retired",
+                                                      retired_from=NOW.isoformat())],
+                                   valid_for=timedelta(days=36_500)), "ascii")
+    monkeypatch.setenv("PRAMAAN_VERIFIER_TRUST_LIST_URL", listing.as_uri())
+    monkeypatch.setenv("PRAMAAN_VERIFIER_TRUST_ANCHOR_JWKS",
+                       json.dumps(public_jwk(anchor_key.key.public_key())))
+    assert cli.main(["trust", "show"]) == 0
+    out = capsys.readouterr().out
+    assert f"signed by {ANCHOR} on 2026-11-26T10:00:00+00:00" in out
+    assert "Haryana Medical Council (test) / हरियाणा चिकित्सा परिषद" in out
+    assert "standing: retired from 2026-11-26T10:00:00+00:00" in out
+
+    listing.write_text(signed_list(SigningKey.from_private_key(generate_private_key("ES256")),
+                                   [], valid_for=timedelta(days=36_500)), "ascii")
+    assert cli.main(["trust", "show"]) == 1
+    assert "not the anchor's" in capsys.readouterr().err
