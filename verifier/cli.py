@@ -233,9 +233,17 @@ def _print_error(err: PramaanError, *, as_json: bool) -> None:
 
 def _sync(settings: VerifierSettings, out: Path) -> int:
     try:
-        synced, problems = bundle.sync(settings.trusted_issuers, algorithms=settings.algorithms,
+        issuers, trust_list = list(settings.trusted_issuers), None
+        if settings.trust_list_url:  # the anchor's list decides, and the bundle carries it
+            source = TrustListSource.from_settings(settings)
+            try:
+                loaded = source.current(datetime.now(UTC))
+            finally:
+                source.close()
+            issuers, trust_list = list(loaded.entries), loaded.token
+        synced, problems = bundle.sync(issuers, algorithms=settings.algorithms,
                                        timeout=settings.http_timeout_seconds,
-                                       clock=lambda: datetime.now(UTC))
+                                       clock=lambda: datetime.now(UTC), trust_list=trust_list)
     except PramaanError as err:
         _print_error(err, as_json=False)
         return UNUSABLE

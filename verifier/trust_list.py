@@ -259,15 +259,27 @@ class ListedTrustStore(TrustStore):
     def trusted_issuer(self, issuer: str, *, now: datetime | None = None) -> TrustedIssuer:
         if now is None:
             raise TrustListStale("the trust list is judged at a moment, and none was given")
-        loaded = self.source.current(now)
-        for entry in loaded.entries:
-            if entry.matches(issuer):
-                return entry
-        listed = loaded.trust_list
-        raise IssuerNotListed(f"issuer {issuer} is not on the trust list signed by {listed.iss} "
-                              f"on {listed.issued_at.date().isoformat()}", issuer=issuer,
-                              hint="do not accept it; the state's list of trusted issuers does "
-                                   "not name this issuer")
+        return listed_entry(self.source.current(now), issuer)
+
+
+def listed_entry(loaded: LoadedList, issuer: str) -> TrustedIssuer:
+    """The list's entry covering ``issuer`` (most specific first), else ``IssuerNotListed``."""
+    for entry in loaded.entries:
+        if entry.matches(issuer):
+            return entry
+    listed = loaded.trust_list
+    raise IssuerNotListed(f"issuer {issuer} is not on the trust list signed by {listed.iss} "
+                          f"on {listed.issued_at.date().isoformat()}", issuer=issuer,
+                          hint="do not accept it; the state's list of trusted issuers does "
+                               "not name this issuer")
+
+
+def check_not_expired(loaded: LoadedList, now: datetime) -> LoadedList:
+    if now >= loaded.trust_list.expires_at:
+        raise TrustListStale(f"the trust list expired at "
+                             f"{loaded.trust_list.expires_at.isoformat()}",
+                             hint="sync a new trust bundle, or check online")
+    return loaded
 
 
 def check_may_issue(entry: TrustedIssuer, credential: Mapping[str, Any], registry: Registry

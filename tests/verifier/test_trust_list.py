@@ -29,10 +29,15 @@ from tests.clock import NOW
 from tests.verifier.conftest import ALGORITHMS, PUBLIC_BASE, FakeClock, JwksServer, make_credential
 from tests.verifier.conftest import sign as sign_vc
 from tests.verifier.test_trust import closed_port
-from verifier import cli
+from verifier import bundle, cli
 from verifier import verdict as v
 from verifier.settings import VerifierSettings
-from verifier.trust_list import ListedTrustStore, TrustListSource, load_anchor_keys
+from verifier.trust_list import (
+    ListedTrustStore,
+    TrustListSource,
+    load_anchor_keys,
+    verify_trust_list,
+)
 from verifier.verify import VerificationResult, Verifier
 
 LIST_PATH = "/trust/list.jwt"
@@ -249,3 +254,50 @@ def test_trust_show_prints_the_list(jwks_server: JwksServer, anchor_key: Signing
                                    [], valid_for=timedelta(days=36_500)), "ascii")
     assert cli.main(["trust", "show"]) == 1
     assert "not the anchor's" in capsys.readouterr().err
+
+
+def test_the_offline_bundle_carries_the_signed_list(
+        jwks_server: JwksServer, anchor_key: SigningKey, es256_key: SigningKey,
+        tmp_path: Path) -> None:
+    token = sign_vc(make_credential(), es256_key)
+    listed = signed_list(anchor_key, [entry(jwks_server)], valid_for=timedelta(days=2))
+    anchor = json.dumps(public_jwk(anchor_key.key.public_key()))
+    loaded = verify_trust_list(listed, anchor=load_anchor_keys(anchor), algorithms=ALGORITHMS,
+                               now=NOW)
+    synced, _problems = bundle.sync(loaded.entries, algorithms=ALGORITHMS, timeout=5,
+                                    clock=lambda: NOW, trust_list=loaded.token)
+    assert len(synced.issuers) == 1  # (the test server's status lists name another issuer)
+    path = tmp_path / "bundle.json"
+    bundle.write_bundle(synced, path)
+    assert bundle.load_bundle(path).trust_list == listed
+    jwks_server.stop()  # offline: nothing but the bundle
+
+    verifier = Verifier.from_settings(VerifierSettings(
+        offline=True, bundle=path, trust_anchor_jwks=anchor, algorithms=list(ALGORITHMS)))
+    try:
+        result = verifier.verify(token, now=NOW + timedelta(days=1))
+        assert result.check("issuer").ok is True, result.failures
+        assert "Haryana Medical Council (test)" in result.check("issuer").detail
+        other = sign_vc(make_credential(public_base="https://pramaan.ka.gov.in"), es256_key)
+        assert verifier.verify(other, now=NOW).check("issuer").code == IssuerNotListed.code
+        expired = verifier.verify(token, now=NOW + timedelta(days=2))
+        assert expired.check("issuer").code == TrustListStale.code
+        assert verdict_of(expired).state == v.CANNOT_CHECK
+    finally:
+        verifier.close()
+
+
+def test_verifier_sync_puts_the_list_in_the_bundle(
+        jwks_server: JwksServer, anchor_key: SigningKey, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    listed = signed_list(anchor_key, [entry(jwks_server)], valid_for=timedelta(days=36_500))
+    publish(jwks_server, listed)
+    monkeypatch.setenv("PRAMAAN_VERIFIER_TRUST_LIST_URL", jwks_server.base_url + LIST_PATH)
+    monkeypatch.setenv("PRAMAAN_VERIFIER_TRUST_ANCHOR_JWKS",
+                       json.dumps(public_jwk(anchor_key.key.public_key())))
+    out = tmp_path / "bundle.json"
+    # the CLI judges the test server's status lists by the wall clock: some may be left out (1)
+    assert cli.main(["sync", "--out", str(out)]) in (0, 1)
+    synced = bundle.load_bundle(out)
+    assert synced.trust_list == listed
+    assert [i.entry.name_hi for i in synced.issuers] == ["हरियाणा चिकित्सा परिषद"]
