@@ -58,7 +58,13 @@ def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[s
     result = VerificationResult(is_verified(checks), checks, scratch.credential if
                                 results["signature"].ok else None,
                                 token if well_formed else None, scratch.status)
-    return replace(result, verdict=judge(result, registry))
+    verdict = judge(result, registry)
+    listed = scratch.trusted
+    if verdict.holder is not None and listed is not None and listed.name_hi is not None:
+        # the page names the issuer as the anchor's trust list does (docs/trust.md)
+        verdict = replace(verdict, holder=replace(verdict.holder, council=listed.name,
+                                                  council_hi=listed.name_hi))
+    return replace(result, verdict=verdict)
 
 
 

@@ -105,6 +105,10 @@ def test_a_listed_issuer_is_trusted_as_the_list_names_it(
     assert result.verified, result.failures
     detail = result.check("issuer").detail
     assert "Haryana Medical Council (test)" in detail and "trust list of 2026-11-26" in detail
+    holder = verdict_of(result).holder  # the page names the issuer as the list does
+    assert holder is not None
+    assert (holder.council, holder.council_hi) == ("Haryana Medical Council (test)",
+                                                   "हरियाणा चिकित्सा परिषद")
 
 
 def test_an_issuer_removed_from_the_list_is_not_genuine(
