@@ -22,9 +22,9 @@ from verifier.settings import VerifierSettings
 from verifier.verify import Verifier
 
 
-@pytest.fixture
-def issuer(tmp_path: Path) -> Iterator[LiveIssuer]:
-    with live_issuer("sqlite", tmp_path) as live:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def issuer(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveIssuer]:
+    with live_issuer(request.param, tmp_path) as live:
         yield live
 
 
