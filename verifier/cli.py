@@ -286,7 +286,7 @@ def _serve(settings: VerifierSettings, *, host: str, port: int) -> int:
 
     from verifier.api import create_app
 
-    if not settings.trusted_issuers:
+    if not settings.trusted_issuers and not settings.trust_list_url:
         print("warning: no trusted issuers (PRAMAAN_VERIFIER_TRUSTED_ISSUERS); every "
               "certificate will be reported as untrusted", file=sys.stderr)
     uvicorn.run(create_app(settings), host=host, port=port)
