@@ -263,6 +263,31 @@ class UntrustedIssuer(CredentialRejected):
     code = "credential.untrusted_issuer"
 
 
+class IssuerNotListed(UntrustedIssuer):
+    """An issuer the anchor's signed trust list does not name (``docs/trust.md``)."""
+
+    code = "issuer.not_listed"
+
+
+class IssuerTypeNotAllowed(CredentialRejected):
+    """A certificate of a type its issuer's trust-list entry does not allow it to issue."""
+
+    code = "issuer.type_not_allowed"
+
+
+class IssuerSuspended(CredentialRejected):
+    """An issuer the trust list marks suspended: none of its certificates is accepted meanwhile."""
+
+    code = "issuer.suspended"
+
+
+class IssuerRetired(CredentialRejected):
+    """A certificate issued (``iat``) on or after its issuer's retirement from the trust list;
+    those issued before it still verify."""
+
+    code = "issuer.retired"
+
+
 class UnknownKey(CredentialRejected):
     code = "credential.unknown_key"
 
@@ -389,6 +414,20 @@ class StatusStale(UpstreamUnavailable):
     Reported as a status check's code (``verifier/status.py``), not raised."""
 
     code = "status.stale"
+
+
+class TrustListInvalid(UpstreamUnavailable):
+    """A fetched trust list that does not verify against the anchor's key, or does not fit the
+    format; the verifier keeps its last good list, and without one cannot check."""
+
+    code = "trust_list.invalid"
+
+
+class TrustListStale(UpstreamUnavailable):
+    """No usable trust list: it cannot be fetched (or does not verify) and the last good one,
+    if any, is past its ``exp``. Certificates are not judged (*cannot check*)."""
+
+    code = "trust_list.stale"
 
 
 # -- ours ---------------------------------------------------------------------------------------

@@ -12,7 +12,12 @@ The file (JSON, ``"format": "pramaan-verifier-bundle/1"``)::
     {"format": "pramaan-verifier-bundle/1", "created_at": "<ISO datetime>",
      "issuers": [{"issuer", "jwks_uri", "name", "status_index_uri", "jwks": {...},
                   "fetched_at": "<ISO datetime>"}],
-     "status_lists": {"<list URL>": {"token": "<vc+jwt>", "fetched_at": "<ISO datetime>"}}}
+     "status_lists": {"<list URL>": {"token": "<vc+jwt>", "fetched_at": "<ISO datetime>"}},
+     "trust_list": "<trust-list+jwt>"}
+
+``trust_list`` is present when the bundle was synced from the anchor's signed list
+(``docs/trust.md``): offline, with ``PRAMAAN_VERIFIER_TRUST_ANCHOR_JWKS`` set, the list is verified
+again and decides who is trusted (within its ``exp``), as online.
 """
 
 from __future__ import annotations
@@ -31,7 +36,14 @@ from pydantic import ValidationError
 
 from keys.jwk import VerificationKey, parse_jwks
 from schemas import status_list as sl
-from schemas.errors import InvalidRequest, UnknownKey, UnreadableInput, UpstreamUnavailable
+from schemas.errors import (
+    InvalidRequest,
+    TrustListInvalid,
+    TrustListStale,
+    UnknownKey,
+    UnreadableInput,
+    UpstreamUnavailable,
+)
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.status_lists import (
     MAX_LIST_BYTES,
@@ -41,6 +53,13 @@ from verifier.status_lists import (
     read_capped,
 )
 from verifier.trust import TrustStore, fetch_jwks
+from verifier.trust_list import (
+    LoadedList,
+    check_not_expired,
+    listed_entry,
+    load_anchor_keys,
+    verify_trust_list,
+)
 
 BUNDLE_FORMAT = "pramaan-verifier-bundle/1"
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024
@@ -67,15 +86,16 @@ class Bundle:
     created_at: datetime
     issuers: tuple[BundledIssuer, ...]
     lists: Mapping[str, BundledList]
+    trust_list: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": BUNDLE_FORMAT, "created_at": self.created_at.isoformat(),
-            "issuers": [{**i.entry.model_dump(), "jwks": i.jwks,
+            "issuers": [{**i.entry.model_dump(mode="json"), "jwks": i.jwks,
                          "fetched_at": i.fetched_at.isoformat()} for i in self.issuers],
             "status_lists": {url: {"token": item.token, "fetched_at": item.fetched_at.isoformat()}
                              for url, item in self.lists.items()},
-        }
+        } | ({"trust_list": self.trust_list} if self.trust_list else {})
 
     @classmethod
     def from_json(cls, document: Any) -> Bundle:
@@ -90,7 +110,10 @@ class Bundle:
                 for item in document["issuers"])
             lists = {str(url): BundledList(str(item["token"]), _time(item["fetched_at"]))
                      for url, item in document["status_lists"].items()}
-            return cls(_time(document["created_at"]), issuers, lists)
+            trust_list = document.get("trust_list")
+            if trust_list is not None and not isinstance(trust_list, str):
+                raise TypeError("trust_list")
+            return cls(_time(document["created_at"]), issuers, lists, trust_list)
         except (KeyError, TypeError, AttributeError, ValueError, ValidationError) as err:
             raise UnreadableInput(f"the trust bundle is damaged ({type(err).__name__})",
                                   hint=SYNC_HINT) from err
@@ -128,10 +151,18 @@ def write_bundle(bundle: Bundle, path: Path) -> None:
 class BundleTrustStore(TrustStore):
     """Keys from the bundle (or a ``file://`` JWKS); never the network."""
 
-    def __init__(self, issuers: Iterable[TrustedIssuer], *, documents: Mapping[str, Any]
-                 ) -> None:
+    def __init__(self, issuers: Iterable[TrustedIssuer], *, documents: Mapping[str, Any],
+                 listed: LoadedList | None = None) -> None:
         super().__init__(issuers)
         self._bundled = {uri: parse_jwks(document) for uri, document in documents.items()}
+        self.listed = listed
+
+    def trusted_issuer(self, issuer: str, *, now: datetime | None = None) -> TrustedIssuer:
+        if self.listed is None:
+            return super().trusted_issuer(issuer, now=now)
+        if now is None:
+            raise TrustListStale("the trust list is judged at a moment, and none was given")
+        return listed_entry(check_not_expired(self.listed, now), issuer)
 
     def _keys(self, uri: str, *, max_age: float) -> Mapping[str, VerificationKey]:
         if uri in self._bundled:
@@ -184,16 +215,28 @@ def offline_sources(settings: VerifierSettings) -> tuple[TrustStore, StatusLists
         return BundleTrustStore(settings.trusted_issuers, documents={}), None
     bundle = load_bundle(settings.bundle)
     issuers = settings.trusted_issuers or [i.entry for i in bundle.issuers]
+    listed = None
+    if bundle.trust_list and settings.trust_anchor_jwks:
+        try:
+            listed = verify_trust_list(bundle.trust_list,
+                                       anchor=load_anchor_keys(settings.trust_anchor_jwks),
+                                       algorithms=tuple(settings.algorithms),
+                                       now=bundle.created_at)
+        except TrustListInvalid as err:
+            raise UnreadableInput(f"the trust bundle's trust list does not verify: "
+                                  f"{err.detail}", hint=SYNC_HINT) from err
     trust = BundleTrustStore(issuers, documents={i.entry.jwks_uri: i.jwks
-                                                 for i in bundle.issuers})
+                                                 for i in bundle.issuers}, listed=listed)
     return trust, BundleLists(trust, bundle, algorithms=tuple(settings.algorithms),
                               max_age_seconds=settings.bundle_max_age_seconds)
 
 
 def sync(issuers: Sequence[TrustedIssuer], *, algorithms: Sequence[str], timeout: float,
-         clock: Callable[[], datetime]) -> tuple[Bundle, list[str]]:
+         clock: Callable[[], datetime], trust_list: str | None = None
+         ) -> tuple[Bundle, list[str]]:
     """Fetch each issuer's JWKS and every list its status index names; keep only lists that
-    verify now. Returns the bundle and what went wrong (one line each)."""
+    verify now. Returns the bundle and what went wrong (one line each). ``trust_list``, the
+    verified signed list the issuers came from, is carried as is."""
     if not issuers:
         raise InvalidRequest("no trusted issuers to sync: set PRAMAAN_VERIFIER_TRUSTED_ISSUERS "
                              "or give --issuer with --jwks")
@@ -218,7 +261,8 @@ def sync(issuers: Sequence[TrustedIssuer], *, algorithms: Sequence[str], timeout
                     fetched[url] = (BundledList(body.decode("ascii").strip(), clock()), [entry])
                 except (sl.StatusError, UnicodeDecodeError) as err:
                     problems.append(f"{entry.name}: {_detail(err)}")
-    draft = Bundle(clock(), tuple(bundled), {url: item for url, (item, _) in fetched.items()})
+    draft = Bundle(clock(), tuple(bundled), {url: item for url, (item, _) in fetched.items()},
+                   trust_list)
     return _verified(draft, fetched, algorithms, problems), problems
 
 
@@ -261,7 +305,7 @@ def _verified(draft: Bundle, fetched: Mapping[str, tuple[BundledList, list[Trust
     finally:
         lists.close()
         trust.close()
-    return Bundle(draft.created_at, draft.issuers, kept)
+    return Bundle(draft.created_at, draft.issuers, kept, draft.trust_list)
 
 
 def _detail(err: Exception) -> str:

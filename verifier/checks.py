@@ -31,6 +31,7 @@ from verifier.settings import TrustedIssuer
 from verifier.status import StatusReport, check_status
 from verifier.status_lists import StatusLists
 from verifier.trust import TrustStore
+from verifier.trust_list import check_may_issue, listing_note
 
 OK = "ok"
 SKIPPED = "skipped"
@@ -106,8 +107,9 @@ def _issuer(s: Scratch) -> Outcome:
     if "iss" in s.unverified and s.unverified["iss"] != issuer_id:
         raise MalformedCredential("the JWT claim iss does not match the credential's issuer",
                                   field="iss")
-    s.trusted = s.trust.trusted_issuer(issuer_id)
-    return passed(f"{issuer_id} is trusted as {s.trusted.name}")
+    s.trusted = s.trust.trusted_issuer(issuer_id, now=s.now)
+    check_may_issue(s.trusted, s.unverified, s.registry)
+    return passed(f"{issuer_id} is trusted as {s.trusted.name}{listing_note(s.trust, s.now)}")
 
 
 def _key(s: Scratch) -> Outcome:

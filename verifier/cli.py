@@ -1,4 +1,5 @@
-"""``verifier check FILE_OR_TOKEN``, ``verifier sync --out FILE`` and ``verifier serve``.
+"""``verifier check FILE_OR_TOKEN``, ``verifier sync --out FILE``, ``verifier trust show`` and
+``verifier serve``.
 
 ``check`` with several files or a folder writes a report (``verifier.report``), one row per file,
 with progress on stderr, and exits 0 only when every file holds a valid certificate.
@@ -30,6 +31,7 @@ from verifier import bundle, inputs
 from verifier import report as batch
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.status import describe_age
+from verifier.trust_list import TrustListSource, describe_list
 from verifier.verify import VerificationResult, Verifier, check_token
 
 VALID, INVALID, UNUSABLE = 0, 1, 2
@@ -61,6 +63,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _serve(settings, host=args.host, port=args.port)
     if args.command == "sync":
         return _sync(settings, Path(args.out))
+    if args.command == "trust":
+        return _trust_show(settings)
     if len(args.input) > 1 or args.report or _is_dir(args.input[0]):
         return _check_many([Path(i) for i in args.input], settings, report=args.report,
                            fmt=args.format)
@@ -99,6 +103,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--jwks-file", action="append", dest="jwks", metavar="PATH",
                              type=lambda p: Path(p).resolve().as_uri(),
                              help="a local copy of the matching --issuer's JWKS (offline use)")
+    trust = commands.add_parser("trust", help="the issuers this verifier trusts")
+    trust.add_subparsers(dest="trust_command", required=True).add_parser(
+        "show", help="print the signed trust list in use (its date, age and entries), or the "
+                     "configured issuers when no list is configured")
     serve = commands.add_parser("serve", help="run the verifier web service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
@@ -225,9 +233,17 @@ def _print_error(err: PramaanError, *, as_json: bool) -> None:
 
 def _sync(settings: VerifierSettings, out: Path) -> int:
     try:
-        synced, problems = bundle.sync(settings.trusted_issuers, algorithms=settings.algorithms,
+        issuers, trust_list = list(settings.trusted_issuers), None
+        if settings.trust_list_url:  # the anchor's list decides, and the bundle carries it
+            source = TrustListSource.from_settings(settings)
+            try:
+                loaded = source.current(datetime.now(UTC))
+            finally:
+                source.close()
+            issuers, trust_list = list(loaded.entries), loaded.token
+        synced, problems = bundle.sync(issuers, algorithms=settings.algorithms,
                                        timeout=settings.http_timeout_seconds,
-                                       clock=lambda: datetime.now(UTC))
+                                       clock=lambda: datetime.now(UTC), trust_list=trust_list)
     except PramaanError as err:
         _print_error(err, as_json=False)
         return UNUSABLE
@@ -243,12 +259,34 @@ def _sync(settings: VerifierSettings, out: Path) -> int:
     return INVALID if problems else VALID
 
 
+def _trust_show(settings: VerifierSettings) -> int:
+    """Exit 0 with a usable list (or configured issuers), 1 when no trust list can be used."""
+    if not settings.trust_list_url:
+        print("no trust list configured (PRAMAAN_VERIFIER_TRUST_LIST_URL); development fallback: "
+              f"{len(settings.trusted_issuers)} issuer(s) from PRAMAAN_VERIFIER_TRUSTED_ISSUERS")
+        for issuer in settings.trusted_issuers:
+            print(f"  {issuer.issuer}  {issuer.name}  keys: {issuer.jwks_uri}")
+        return VALID
+    now = datetime.now(UTC)
+    try:
+        source = TrustListSource.from_settings(settings)
+        try:
+            loaded = source.current(now)
+        finally:
+            source.close()
+    except PramaanError as err:
+        _print_error(err, as_json=False)
+        return INVALID
+    print("\n".join(describe_list(loaded, now=now, url=settings.trust_list_url)))
+    return VALID
+
+
 def _serve(settings: VerifierSettings, *, host: str, port: int) -> int:
     import uvicorn
 
     from verifier.api import create_app
 
-    if not settings.trusted_issuers:
+    if not settings.trusted_issuers and not settings.trust_list_url:
         print("warning: no trusted issuers (PRAMAAN_VERIFIER_TRUSTED_ISSUERS); every "
               "certificate will be reported as untrusted", file=sys.stderr)
     uvicorn.run(create_app(settings), host=host, port=port)

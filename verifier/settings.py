@@ -9,10 +9,11 @@ environment as JSON, e.g.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_ALGORITHMS = ("ES256", "ES384", "EdDSA")
@@ -38,6 +39,12 @@ class TrustedIssuer(BaseModel):
     jwks_uri: str
     name: str
     status_index_uri: str | None = None
+    # From a signed trust list (``verifier.trust_list``); a configured entry leaves them unset.
+    name_hi: str | None = None
+    status_origin: str | None = None
+    certificate_types: tuple[str, ...] | None = None
+    standing: str = "active"
+    retired_from: datetime | None = None
 
     @field_validator("issuer")
     @classmethod
@@ -77,13 +84,15 @@ class TrustedIssuer(BaseModel):
         return f"{parts.scheme}://{parts.netloc}"
 
     def covers_status_list(self, url: str) -> bool:
-        """A status list URL this entry vouches for: fetchable, and on the issuer's origin."""
+        """A status list URL this entry vouches for: fetchable, and on the issuer's origin (or
+        the status-list origin its trust-list entry names)."""
         parts = urlsplit(url)
-        return (is_fetchable(url) and f"{parts.scheme}://{parts.netloc}" == self.origin
+        return (is_fetchable(url)
+                and f"{parts.scheme}://{parts.netloc}" == (self.status_origin or self.origin)
                 and not parts.username and not parts.password)
 
     def status_index(self) -> str:
-        return self.status_index_uri or f"{self.origin}/status"
+        return self.status_index_uri or f"{self.status_origin or self.origin}/status"
 
 
 def is_fetchable(url: str) -> bool:
@@ -122,6 +131,14 @@ class VerifierSettings(BaseSettings):
     """Never use the network: keys and status lists come from ``bundle`` (or ``file://`` JWKS)."""
     bundle: Path | None = None
     """A trust bundle written by ``verifier sync``, used when ``offline``."""
+    trust_list_url: str | None = None
+    """Where the trust anchor publishes the signed trust list (``https://``, ``http://`` to this
+    machine, or ``file://``); when set, it replaces ``trusted_issuers`` (``docs/trust.md``)."""
+    trust_anchor_jwks: str | None = None
+    """The anchor's public key(s): a JWK or JWKS as inline JSON, or the path of a file holding
+    one. Required with ``trust_list_url``."""
+    trust_list_refresh_seconds: int = 300
+    """How often the trust list is fetched again; a failed fetch keeps the last good list."""
     bundle_max_age_seconds: int = 7 * 86_400
     """Offline, status data older than this no longer counts: ``status.stale``, not verified."""
 
@@ -143,9 +160,21 @@ class VerifierSettings(BaseSettings):
     @field_validator("jwks_cache_seconds", "jwks_refresh_seconds",
                      "jwks_refetch_spacing_seconds", "max_upload_bytes",
                      "http_timeout_seconds", "status_default_ttl_seconds", "status_cache_lists",
-                     "bundle_max_age_seconds")
+                     "bundle_max_age_seconds", "trust_list_refresh_seconds")
     @classmethod
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be a positive number")
         return value
+
+    @model_validator(mode="after")
+    def _trust_list_has_an_anchor(self) -> VerifierSettings:
+        if self.trust_list_url is None:
+            return self
+        if not self.trust_anchor_jwks:
+            raise ValueError("trust_list_url needs trust_anchor_jwks: the anchor's public key "
+                             "the list is verified with")
+        if not (is_fetchable(self.trust_list_url) or self.trust_list_url.startswith("file:")):
+            raise ValueError(f"trust_list_url {self.trust_list_url!r} must be https:// "
+                             "(http:// only to this machine) or file://")
+        return self

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -103,8 +104,9 @@ class TrustStore:
     def close(self) -> None:
         self._http.close()
 
-    def trusted_issuer(self, issuer: str) -> TrustedIssuer:
-        """The configuration entry covering ``issuer``, else ``UntrustedIssuer``."""
+    def trusted_issuer(self, issuer: str, *, now: datetime | None = None) -> TrustedIssuer:
+        """The configuration entry covering ``issuer``, else ``UntrustedIssuer``. ``now`` is for
+        a store whose issuers change over time (``verifier.trust_list.ListedTrustStore``)."""
         for entry in self.issuers:
             if entry.matches(issuer):
                 return entry

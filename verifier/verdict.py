@@ -22,6 +22,10 @@ from schemas.credential import INDIA
 from schemas.credential_view import CredentialView, QualificationView
 from schemas.errors import (
     BadSignature,
+    IssuerNotListed,
+    IssuerRetired,
+    IssuerSuspended,
+    IssuerTypeNotAllowed,
     KeyCompromised,
     KeyNotValidAtIssuance,
     KeyNotYetKnown,
@@ -32,6 +36,8 @@ from schemas.errors import (
     StatusStale,
     StatusUnknown,
     Suspended,
+    TrustListInvalid,
+    TrustListStale,
     UnknownKey,
     UntrustedIssuer,
     UpstreamUnavailable,
@@ -63,6 +69,11 @@ REASONS: dict[str, str] = {
               "not made by the council.",
     "untrusted_issuer": "It was not issued by a council this verifier knows.",
     "unknown_key": "It was signed with a key the council has never published.",
+    "not_listed": "Its issuer is not on the state's signed list of trusted issuers.",
+    "type_not_allowed": "Its issuer is not listed as allowed to issue this kind of certificate.",
+    "issuer_suspended": "Its issuer is suspended on the state's list of trusted issuers.",
+    "issuer_retired": "It was issued after its issuer was retired from the state's list of "
+                      "trusted issuers.",
     "key_compromised": "The council's key that signed it was compromised, so it can no longer "
                        "be trusted. Ask the holder for a re-issued certificate.",
     "key_window": "It was signed at a time the council's key was not in use.",
@@ -70,6 +81,8 @@ REASONS: dict[str, str] = {
     "contents": "Its contents are not those of a council certificate.",
     "keys_unreachable": "The council's keys could not be fetched, so the signature could not be "
                         "checked. Try again in a few minutes.",
+    "trust_list_unreachable": "The state's list of trusted issuers could not be loaded, so it "
+                              "is not known whether the issuer is trusted. Try again later.",
     "status_unreachable": "The council's revocation list could not be checked, so it is not "
                           "known whether the certificate was revoked or suspended. Try again in "
                           "a few minutes.",
@@ -84,11 +97,16 @@ REASONS: dict[str, str] = {
 
 _AUTHENTICITY = ("format", "algorithm", "media_type", "issuer", "key", "signature",
                  "data_model", "schema")
-_UNREACHABLE = (UpstreamUnavailable.code, KeyNotYetKnown.code, StatusRetrievalError.code)
+_UNREACHABLE = (UpstreamUnavailable.code, KeyNotYetKnown.code, StatusRetrievalError.code,
+                TrustListStale.code, TrustListInvalid.code)
 _NOT_GENUINE_REASONS = {
     BadSignature.code: "forged",
     UntrustedIssuer.code: "untrusted_issuer",
     UnknownKey.code: "unknown_key",
+    IssuerNotListed.code: "not_listed",
+    IssuerTypeNotAllowed.code: "type_not_allowed",
+    IssuerSuspended.code: "issuer_suspended",
+    IssuerRetired.code: "issuer_retired",
     KeyCompromised.code: "key_compromised",
     KeyNotValidAtIssuance.code: "key_window",
     SchemaViolation.code: "contents",
@@ -214,6 +232,8 @@ def _status_verdict(result: VerificationResult, status: Check, holder: Holder | 
 
 def _cannot_check(failed: Mapping[str, Check], holder: Holder | None) -> Verdict:
     key, status = failed.get("key"), failed.get("status")
+    if "issuer" in failed:
+        return _verdict(CANNOT_CHECK, "trust_list_unreachable", failed["issuer"].code)
     if key is not None:
         return _verdict(CANNOT_CHECK, "keys_unreachable", key.code)
     if status is not None:

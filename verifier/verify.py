@@ -23,6 +23,7 @@ from verifier.result import Check, VerificationResult, is_verified
 from verifier.settings import VerifierSettings
 from verifier.status_lists import StatusLists
 from verifier.trust import Clock, TrustStore
+from verifier.trust_list import ListedTrustStore
 from verifier.verdict import judge
 
 __all__ = ["Check", "VerificationResult", "Verifier", "check_token", "is_verified",
@@ -57,7 +58,13 @@ def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[s
     result = VerificationResult(is_verified(checks), checks, scratch.credential if
                                 results["signature"].ok else None,
                                 token if well_formed else None, scratch.status)
-    return replace(result, verdict=judge(result, registry))
+    verdict = judge(result, registry)
+    listed = scratch.trusted
+    if verdict.holder is not None and listed is not None and listed.name_hi is not None:
+        # the page names the issuer as the anchor's trust list does (docs/trust.md)
+        verdict = replace(verdict, holder=replace(verdict.holder, council=listed.name,
+                                                  council_hi=listed.name_hi))
+    return replace(result, verdict=verdict)
 
 
 
@@ -79,7 +86,8 @@ class Verifier:
         if settings.offline:
             trust, status = bundle.offline_sources(settings)
         else:
-            trust = TrustStore.from_settings(settings, now=clock)
+            trust = (ListedTrustStore.from_settings(settings, now=clock)
+                     if settings.trust_list_url else TrustStore.from_settings(settings, now=clock))
             status = StatusLists.from_settings(settings, trust, now=clock)
         return cls(trust, algorithms=settings.algorithms, registry=registry, status=status)
 

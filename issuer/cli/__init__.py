@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from issuer.cli import access, audit, certificates, instance, status
+from issuer.cli import access, audit, certificates, instance, status, trust
 from issuer.cli.common import EXIT_ERROR, EXIT_USAGE
 from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
@@ -52,6 +52,12 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
 def _main(argv: Sequence[str] | None, clock: Clock) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "standalone"):  # the trust anchor's commands: no settings, no database
+        try:
+            standalone: int = args.standalone(args, clock)
+            return standalone
+        except PramaanError as err:
+            return _report(err)
     if not hasattr(args, "run"):
         getattr(args, "group", parser).print_help(sys.stderr)
         return EXIT_USAGE
@@ -70,13 +76,17 @@ def _main(argv: Sequence[str] | None, clock: Clock) -> int:
         result: int = args.run(state, args)
         return result
     except PramaanError as err:
-        print(f"error: {err.detail}", file=sys.stderr)
-        if err.hint:
-            print(f"hint: {err.hint}", file=sys.stderr)
-        return EXIT_USAGE if err.http_status < 500 else EXIT_ERROR
+        return _report(err)
     finally:
         if state is not None:
             state.engine.dispose()
+
+
+def _report(err: PramaanError) -> int:
+    print(f"error: {err.detail}", file=sys.stderr)
+    if err.hint:
+        print(f"hint: {err.hint}", file=sys.stderr)
+    return EXIT_USAGE if err.http_status < 500 else EXIT_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_commands(sub)
     certificates.add_commands(sub)
     status.add_commands(sub)
+    trust.add_commands(sub)
     return parser
 
 
