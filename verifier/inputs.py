@@ -83,6 +83,10 @@ def token_from_text(text: str) -> str:
 def token_from_json(body: object) -> str:
     """``{"token": "<vc+jwt>"}`` or ``{"qr": "<scanned QR text>"}``."""
     if isinstance(body, Mapping):
+        for field in ("token", "qr"):
+            if isinstance(body.get(field), str) and not str(body[field]).strip():
+                raise InvalidRequest(f"the field '{field}' is empty: it holds no credential",
+                                     field=field, hint="paste the whole token or QR text")
         if isinstance(body.get("token"), str):
             return "".join(str(body["token"]).split())  # a JWS has no whitespace; wrapped paste
         if isinstance(body.get("qr"), str):
