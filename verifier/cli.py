@@ -180,8 +180,14 @@ def _token(source: str, max_bytes: int) -> str:
     try:
         with Path(source).open("rb") as file:
             data = file.read(max_bytes + 1)
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return inputs.token_from_text(source)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as err:
+        if Path(source).suffix.lower() not in batch.SUFFIXES:
+            return inputs.token_from_text(source)
+        missing = isinstance(err, FileNotFoundError | NotADirectoryError)
+        raise UnreadableInput(f"{source} " + ("does not exist" if missing else
+                                              "is a folder, not a certificate file"),
+                              hint="give the path of the certificate PDF, photo or token file, "
+                                   "or the token itself") from err
     except OSError as err:
         if err.errno == errno.ENAMETOOLONG:  # a token is a long "file name"
             return inputs.token_from_text(source)

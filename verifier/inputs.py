@@ -118,7 +118,7 @@ def token_from_pdf(data: bytes) -> str:
             check_pdf_streams(pdf, PDF_BOUNDS)  # what pdftoppm would decode
             dpi = _raster_dpi(pdf)
     except (pikepdf.PdfError, pikepdf.PasswordError) as err:
-        raise UnreadableInput("the PDF cannot be read (damaged or encrypted)",
+        raise UnreadableInput("the file is not a readable PDF (damaged or encrypted)",
                               hint="upload the certificate PDF as it was issued") from err
     return token_from_image(_rasterise_first_page(data, dpi))
 
@@ -240,7 +240,7 @@ def _rasterise_first_page(data: bytes, dpi: int) -> bytes:
         raise UnreadableInput(f"the PDF took more than {RASTER_TIMEOUT_SECONDS} s to render",
                               hint="upload the certificate PDF as it was issued") from err
     if done.returncode != 0 or not done.stdout:
-        raise UnreadableInput("page 1 of the PDF cannot be rendered to read its QR code",
+        raise UnreadableInput("the file is not a readable PDF: its first page cannot be drawn",
                               hint="upload the certificate PDF as it was issued")
     return done.stdout
 
