@@ -57,7 +57,7 @@ def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[s
     result = VerificationResult(is_verified(checks), checks, scratch.credential if
                                 results["signature"].ok else None,
                                 token if well_formed else None, scratch.status)
-    return replace(result, verdict=judge(result, registry))
+    return replace(result, verdict=judge(result, registry, checked_at=now))
 
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -76,8 +77,9 @@ def test_human_verdict(current_token: str, trust_flags: list[str]) -> None:
     done = run("check", current_token, *trust_flags)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("VALID: RegistrationCertificate for Dr. Venkata")
-    assert [line.split()[0] for line in lines[1:]] == ["[ok"] * 9 + ["[--"]
+    assert lines[0].startswith("VALID: Registration Certificate for Dr. Venkata")
+    assert [line.split()[0] for line in lines[1:-1]] == ["[ok"] * 9 + ["[--"]
+    assert re.fullmatch(r"  checked \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d IST", lines[-1])
 
 
 def test_tampered_token_is_1(current_token: str, trust_flags: list[str]) -> None:
