@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,31 @@ def end_of_day(day: date) -> datetime:
 def format_time(moment: datetime) -> str:
     """XSD dateTimeStamp with the India offset, seconds precision (VC 2.0 §4.9)."""
     return moment.astimezone(INDIA).replace(microsecond=0).isoformat()
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def time_for_people(moment: datetime) -> str:
+    """``31 Jan 2027, 23:59 IST``: India time, to the minute, the one way a time is shown to a
+    person (verdict texts and check details). Machine fields stay ISO 8601 (``format_time``).
+
+    The seconds are cut, not rounded, so that a suspension until ``23:59:59+05:30`` still ends on
+    the day it names. A naive ``moment`` is taken to be UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    india = moment.astimezone(INDIA)
+    return f"{india.day} {_MONTHS[india.month - 1]} {india.year}, {india:%H:%M} IST"
+
+
+def time_text_for_people(value: str | None) -> str | None:
+    """An ISO 8601 time as ``time_for_people`` shows it; text that is no such time as it is."""
+    if not value:
+        return None
+    try:
+        return time_for_people(datetime.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 def parse_time(value: Any, name: str) -> datetime:
@@ -185,10 +210,10 @@ def validity_window(credential: Mapping[str, Any]) -> tuple[datetime | None, dat
 def check_validity_period(credential: Mapping[str, Any], *, now: datetime) -> None:
     start, end = validity_window(credential)
     if start is not None and now < start:
-        raise NotYetValid(f"the credential is valid only from {start.isoformat()}",
+        raise NotYetValid(f"the credential is valid only from {time_for_people(start)}",
                           valid_from=start)
     if end is not None and now > end:
-        raise Expired(f"the credential expired at {end.isoformat()}", valid_until=end)
+        raise Expired(f"the credential expired at {time_for_people(end)}", valid_until=end)
 
 
 @cache

@@ -13,7 +13,10 @@ matching the user's KYC name and date of birth. Outcomes map to DigiLocker's err
 (``record_not_found``, ``pull_response_pending``, ``repository_service_resperror``).
 
 It also plays DigiLocker's Push URI endpoint (``push_receiver``), checking each push's hmac.
-Independent of the issuer's code on purpose: it only shares the spec (reference/digilocker.md).
+Independent of the issuer's code on purpose: it only shares the spec (reference/digilocker.md),
+and the one rule of ours the spec leaves open, how a Person's name and date of birth match the
+user's KYC (docs/digilocker.md: honorifics dropped, initials), taken from
+``issuer.digilocker.matching`` so the two cannot drift apart.
 
     scripts/digilocker_sim.py pull-uri --url http://127.0.0.1:8000/digilocker/pull-uri \\
         --api-key KEY --org-id in.gov.haryana.health --doc-type HMCRC \\
@@ -42,6 +45,8 @@ from defusedxml.ElementTree import fromstring
 from fastapi import FastAPI
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
+
+from issuer.digilocker.matching import names_match, parse_dob
 
 TEMPURI = "http://tempuri.org/"
 DIGILOCKER_NS = "https://www.digitallocker.gov.in/schema/issuer/v1/pullurirequest"
@@ -206,8 +211,9 @@ def _check_document(verdict: Verdict, details: Element | None, request: SimReque
         if not verdict.persons:
             verdict.problems.append("no IssuedTo/Persons/Person")
         elif (user_name or user_dob) and not any(
-                _same_name(p.get("name", ""), user_name) and
-                (user_dob is None or p.get("dob") == user_dob) for p in verdict.persons):
+                (user_name is None or names_match(user_name, p.get("name", ""))) and
+                (user_dob is None or parse_dob(p.get("dob")) == parse_dob(user_dob))
+                for p in verdict.persons):
             verdict.problems.append("no Person matches the user's KYC name and date of birth")
     doc_content = _text(details, "DocContent")
     if request.format in ("pdf", "both", ""):
@@ -228,10 +234,6 @@ def _check_document(verdict: Verdict, details: Element | None, request: SimReque
         if _local(certificate.tag) != "Certificate" or _child(certificate, "IssuedBy") is None \
                 or _child(certificate, "IssuedTo") is None:
             verdict.problems.append("DataContent is not a Certificate with IssuedBy/IssuedTo")
-
-
-def _same_name(given: str, user: str | None) -> bool:
-    return user is None or " ".join(given.casefold().split()) == " ".join(user.casefold().split())
 
 
 def _local(tag: str) -> str:

@@ -35,6 +35,7 @@ import httpx
 from pydantic import ValidationError
 
 from keys.jwk import VerificationKey, parse_jwks
+from schemas import credential as vc
 from schemas import status_list as sl
 from schemas.errors import (
     InvalidRequest,
@@ -194,7 +195,7 @@ class BundleLists(StatusLists):
         if item is None:
             raise sl.StatusRetrievalError(
                 f"the status list at {url} is not in the trust bundle of "
-                f"{self.bundle.created_at.isoformat(timespec='seconds')}", hint=SYNC_HINT)
+                f"{vc.time_for_people(self.bundle.created_at)}", hint=SYNC_HINT)
         return item.token, item.fetched_at
 
     def _judged_at(self, status_list: StatusList, now: datetime) -> datetime:

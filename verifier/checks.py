@@ -144,7 +144,8 @@ def _validity(s: Scratch) -> Outcome:
     _check_jwt_times(s.credential, now=s.now)
     start, end = vc.validity_window(s.credential)
     window = " ".join(part for part in (
-        f"from {start.isoformat()}" if start else "", f"until {end.isoformat()}" if end else "")
+        f"from {vc.time_for_people(start)}" if start else "",
+        f"until {vc.time_for_people(end)}" if end else "")
         if part)
     return passed(f"valid {window or 'without a time limit'}")
 
@@ -194,8 +195,8 @@ def _check_jwt_times(credential: Mapping[str, Any], *, now: datetime) -> None:
         except (OverflowError, OSError, ValueError) as err:
             raise MalformedCredential(f"{claim} is not a usable NumericDate", field=claim) from err
         if claim == "exp" and now >= moment:
-            raise Expired(f"the signature expired at {moment.isoformat()} (exp)",
+            raise Expired(f"the signature expired at {vc.time_for_people(moment)} (exp)",
                           valid_until=moment)
         if claim == "nbf" and now < moment:
-            raise NotYetValid(f"the signature is valid only from {moment.isoformat()} (nbf)",
-                              valid_from=moment)
+            raise NotYetValid(f"the signature is valid only from "
+                              f"{vc.time_for_people(moment)} (nbf)", valid_from=moment)

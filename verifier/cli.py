@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from schemas.credential import time_for_people
 from schemas.credential_view import CredentialView
 from schemas.errors import PramaanError, StatusUnknown, UnreadableInput
 from verifier import bundle, inputs
@@ -188,8 +189,14 @@ def _token(source: str, max_bytes: int) -> str:
     try:
         with Path(source).open("rb") as file:
             data = file.read(max_bytes + 1)
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return inputs.token_from_text(source)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as err:
+        if Path(source).suffix.lower() not in batch.SUFFIXES:
+            return inputs.token_from_text(source)
+        missing = isinstance(err, FileNotFoundError | NotADirectoryError)
+        raise UnreadableInput(f"{source} " + ("does not exist" if missing else
+                                              "is a folder, not a certificate file"),
+                              hint="give the path of the certificate PDF, photo or token file, "
+                                   "or the token itself") from err
     except OSError as err:
         if err.errno == errno.ENAMETOOLONG:  # a token is a long "file name"
             return inputs.token_from_text(source)
@@ -205,10 +212,12 @@ def _verdict(result: VerificationResult) -> str:
         lines.append(f"  [{MARKS[c.ok]}] {c.check:<{width}}  {code}{c.detail}")
     status = result.status
     if status is not None and status.source == "bundle" and status.as_of is not None:
-        lines.append(f"  status data: offline bundle, as of {status.as_of.isoformat()} "
+        lines.append(f"  status data: offline bundle, as of {time_for_people(status.as_of)} "
                      f"({describe_age(status.age_seconds or 0)} old)")
     elif status is not None and status.code == StatusUnknown.code:
         lines.append("  status data: none (offline without a trust bundle)")
+    if result.verdict is not None and result.verdict.checked_at is not None:
+        lines.append(f"  checked {time_for_people(result.verdict.checked_at)}")
     return "\n".join(lines)
 
 
@@ -217,7 +226,8 @@ def _headline(result: VerificationResult) -> str:
         return "NOT VALID: " + result.failures[0].detail if result.failures else "NOT VALID"
     credential = CredentialView.from_payload(result.credential or {}, strict=False)
     subject = credential.subject
-    kind = next((t for t in credential.types if t != "VerifiableCredential"), "")
+    kind = (result.verdict.certificate if result.verdict and result.verdict.certificate else
+            next((t for t in credential.types if t != "VerifiableCredential"), ""))
     return (f"VALID: {kind} for {subject.name} ({subject.registration_number}), "
             f"{subject.council}")
 

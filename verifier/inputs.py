@@ -83,6 +83,10 @@ def token_from_text(text: str) -> str:
 def token_from_json(body: object) -> str:
     """``{"token": "<vc+jwt>"}`` or ``{"qr": "<scanned QR text>"}``."""
     if isinstance(body, Mapping):
+        for field in ("token", "qr"):
+            if isinstance(body.get(field), str) and not str(body[field]).strip():
+                raise InvalidRequest(f"the field '{field}' is empty: it holds no credential",
+                                     field=field, hint="paste the whole token or QR text")
         if isinstance(body.get("token"), str):
             return "".join(str(body["token"]).split())  # a JWS has no whitespace; wrapped paste
         if isinstance(body.get("qr"), str):
@@ -114,7 +118,7 @@ def token_from_pdf(data: bytes) -> str:
             check_pdf_streams(pdf, PDF_BOUNDS)  # what pdftoppm would decode
             dpi = _raster_dpi(pdf)
     except (pikepdf.PdfError, pikepdf.PasswordError) as err:
-        raise UnreadableInput("the PDF cannot be read (damaged or encrypted)",
+        raise UnreadableInput("the file is not a readable PDF (damaged or encrypted)",
                               hint="upload the certificate PDF as it was issued") from err
     return token_from_image(_rasterise_first_page(data, dpi))
 
@@ -236,7 +240,7 @@ def _rasterise_first_page(data: bytes, dpi: int) -> bytes:
         raise UnreadableInput(f"the PDF took more than {RASTER_TIMEOUT_SECONDS} s to render",
                               hint="upload the certificate PDF as it was issued") from err
     if done.returncode != 0 or not done.stdout:
-        raise UnreadableInput("page 1 of the PDF cannot be rendered to read its QR code",
+        raise UnreadableInput("the file is not a readable PDF: its first page cannot be drawn",
                               hint="upload the certificate PDF as it was issued")
     return done.stdout
 

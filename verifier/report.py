@@ -72,7 +72,7 @@ def check_file(path: Path, *, verifier: Verifier, now: datetime, max_bytes: int)
         return Row(str(path), "Unreadable", UNREADABLE, f"the file cannot be read: {err.strerror}")
     except PramaanError as err:
         return Row(str(path), "Unreadable", UNREADABLE, err.detail, code=err.code)
-    verdict = judge(verifier.verify(token, now=now), verifier.registry)
+    verdict = judge(verifier.verify(token, now=now), verifier.registry, checked_at=now)
     holder = verdict.holder
     return Row(str(path), WORDS[verdict.state], verdict.state, verdict.text,
                name=holder.name if holder else None,

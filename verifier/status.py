@@ -46,6 +46,7 @@ class StatusReport:
     reason: str | None = None
     reason_text: str | None = None
     since: str | None = None
+    """ISO 8601 as the issuer sent it, for machines; ``detail`` shows it to people."""
     until: str | None = None
     replaced_by: str | None = None
     source: str | None = None
@@ -149,9 +150,9 @@ def _why(state: str, details: StatusDetails | None) -> str:
     if details is None:
         return text + " (its reason is not available here)"
     if details.since:
-        text += f" since {details.since}"
+        text += f" since {vc.time_text_for_people(details.since)}"
     if details.until:
-        text += f", until {details.until}"
+        text += f", until {vc.time_text_for_people(details.until)}"
     reason = details.reason_text or details.reason
     text += f": {reason}" if reason else ""
     return text + (f"; replaced by {details.replaced_by}" if details.replaced_by else "")
@@ -162,10 +163,10 @@ def _freshness(lists: StatusLists, as_of: datetime | None, age: int | None,
     if as_of is None or age is None:
         return ""
     if lists.source == "bundle":
-        synced = fetched_at.isoformat(timespec="seconds") if fetched_at else "?"
+        synced = vc.time_for_people(fetched_at) if fetched_at else "?"
         return (f"; from the offline bundle (synced {synced}), status as of "
-                f"{as_of.isoformat(timespec='seconds')}, {describe_age(age)} old")
-    return f"; status list as of {as_of.isoformat(timespec='seconds')}, {describe_age(age)} old"
+                f"{vc.time_for_people(as_of)}, {describe_age(age)} old")
+    return f"; status list as of {vc.time_for_people(as_of)}, {describe_age(age)} old"
 
 
 def describe_age(seconds: float) -> str:

@@ -202,10 +202,10 @@ class StatusLists:
         start, end = vc.validity_window(status_list.credential)
         if start is not None and moment < start - CLOCK_SKEW:
             raise sl.StatusVerificationError(f"the status list at {status_list.url} is valid "
-                                             f"only from {start.isoformat()}")
+                                             f"only from {vc.time_for_people(start)}")
         if end is not None and moment > end:
             raise sl.StatusVerificationError(f"the status list at {status_list.url} expired at "
-                                             f"{end.isoformat()}", hint=RETRY_HINT)
+                                             f"{vc.time_for_people(end)}", hint=RETRY_HINT)
 
     def _read(self, url: str, max_bytes: int, accept: str, *, what: str) -> bytes:
         return read_capped(self._http, url, max_bytes=max_bytes, accept=accept, what=what)

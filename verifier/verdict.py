@@ -14,11 +14,11 @@ and never forged: nothing about the certificate has been established.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from schemas.credential import INDIA
+from schemas.credential import INDIA, format_time, time_text_for_people
 from schemas.credential_view import CredentialView, QualificationView
 from schemas.errors import (
     BadSignature,
@@ -183,19 +183,34 @@ class Verdict:
     code: str
     """The code of the check that decided, ``ok`` when valid."""
     date: str | None = None
-    """The date the reason names: end of validity, start of validity, end of a suspension."""
+    """The time the reason names (end of validity, start of validity, end of a suspension), ISO
+    8601 with its offset for machines; ``text`` shows it to people (``time_for_people``)."""
     issuer_reason: str | None = None
     """The issuer's own words for a revocation or suspension (unsigned, informative)."""
     holder: Holder | None = None
+    certificate: str | None = None
+    """The certificate type's name (``Certificate of Good Standing``), when the signature holds."""
+    checked_at: datetime | None = None
+    """When the check was made; ``checkedAt`` is ISO 8601 in India time, to the second."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "reason": self.reason, "text": self.text,
                 "code": self.code, "date": self.date, "issuerReason": self.issuer_reason,
-                "holder": self.holder.to_dict() if self.holder else None}
+                "holder": self.holder.to_dict() if self.holder else None,
+                "certificate": self.certificate,
+                "checkedAt": format_time(self.checked_at) if self.checked_at else None}
 
 
-def judge(result: VerificationResult, registry: Registry | None = None) -> Verdict:
-    """The clerk's verdict on ``result``; ``registry`` adds profession and certificate titles."""
+def judge(result: VerificationResult, registry: Registry | None = None, *,
+          checked_at: datetime | None = None) -> Verdict:
+    """The clerk's verdict on ``result`` checked at ``checked_at``; ``registry`` adds profession
+    and certificate titles."""
+    verdict = _judge(result, registry)
+    return replace(verdict, checked_at=checked_at,
+                   certificate=verdict.holder.certificate if verdict.holder else None)
+
+
+def _judge(result: VerificationResult, registry: Registry | None) -> Verdict:
     credential = result.credential
     holder = holder_of(credential, registry) if credential is not None else None
     if result.verified:
@@ -245,7 +260,7 @@ def _cannot_check(failed: Mapping[str, Check], holder: Holder | None) -> Verdict
 
 def _verdict(state: str, reason: str, code: str, *, date: str | None = None,
              issuer_reason: str | None = None, holder: Holder | None = None) -> Verdict:
-    text = REASONS[reason].format(date=_day(date) or "an unknown date")
+    text = REASONS[reason].format(date=time_text_for_people(date) or "an unknown date")
     return Verdict(state, reason, text, code, date, issuer_reason, holder)
 
 
@@ -275,16 +290,3 @@ def holder_of(credential: Mapping[str, Any], registry: Registry | None = None) -
 def _qualification(q: QualificationView) -> str:
     where = ", ".join(str(part) for part in (q.university, q.year) if part is not None)
     return f"{q.degree} ({where})" if where else str(q.degree)
-
-
-def _day(value: str | None) -> str | None:
-    """``2029-07-13T23:59:59+05:30`` as ``13 July 2029`` (in India time), for the English text."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(INDIA)
-    return f"{moment.day} {moment:%B %Y}"

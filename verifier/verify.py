@@ -58,7 +58,7 @@ def verify_credential(token: str, *, trust: TrustStore, algorithms: Collection[s
     result = VerificationResult(is_verified(checks), checks, scratch.credential if
                                 results["signature"].ok else None,
                                 token if well_formed else None, scratch.status)
-    verdict = judge(result, registry)
+    verdict = judge(result, registry, checked_at=now)
     listed = scratch.trusted
     if verdict.holder is not None and listed is not None and listed.name_hi is not None:
         # the page names the issuer as the anchor's trust list does (docs/trust.md)

@@ -12,6 +12,7 @@ import base64
 import io
 import json
 import random
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -162,6 +163,8 @@ def test_the_qr_link_shows_valid_and_the_certificate_never_reaches_a_log(
                      "General Medical Council, United Kingdom", "Registration abroad",
                      "photo ID"):
         assert expected in text, expected
+    checked = result.locator(".verdict__checked").inner_text()  # India time, to the minute
+    assert re.fullmatch(r"Checked \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d IST", checked), checked
     assert "#" not in page.url  # dropped from the address bar and the history once read
     assert not any(digits[:40] in path for path in services.paths), "a path held the credential"
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer.audit import service as audit_service
+from issuer.credentials import vcalm
 from issuer.credentials.models import IssuedCredential
 from issuer.keystore import service as keystore
 from issuer.registry.models import Registration
@@ -159,6 +161,58 @@ def test_vcalm_issue_refuses_claims_the_register_does_not_hold(
     assert response.status_code == 422
     assert response.json()["error"] == "data.invalid"
     assert field in response.json()["detail"] or field == "type"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"id": "https://example.org/c/mine"}, "id"),
+    ({"validFrom": "2020-01-01T00:00:00+05:30"}, "validFrom"),
+    ({"validUntil": "2099-12-31T23:59:59+05:30"}, "validUntil"),
+    ({"credentialStatus": {"type": "BitstringStatusListEntry"}}, "credentialStatus"),
+    ({"credentialSchema": {"id": "https://example.org/s.json", "type": "JsonSchema"}},
+     "credentialSchema"),
+    ({"evidence": [{"type": "DocumentVerification"}]}, "evidence"),
+    ({"termsOfUse": [{"type": "IssuerPolicy"}]}, "termsOfUse"),
+    ({"refreshService": {"type": "ManualRefreshService2018"}}, "refreshService"),
+    ({"name": "Certificate of Good Standing"}, "name"),
+    ({"description": "Issued on request"}, "description"),
+    ({"relatedResource": [{"id": "https://example.org/photo.jpg"}]}, "relatedResource"),
+    ({"@context": ["https://www.w3.org/ns/credentials/v2", "https://example.org/ctx"]},
+     "@context"),
+    ({"credentialSubject": {"id": "did:example:holder"}}, "credentialSubject.id"),
+    ({"credentialSubject": {"destination": "Ireland"}}, "credentialSubject.destination"),
+    ({"credentialSubject": {"type": "Person"}}, "credentialSubject.type"),
+    ({"credentialSubject": {"councilHi": "कोई और परिषद"}}, "credentialSubject.councilHi"),
+    ({"credentialSubject": {"qualifications": [{"degree": "MD", "university": "Elsewhere",
+                                                "year": 2001}]}},
+     "credentialSubject.qualifications"),
+])
+def test_vcalm_issue_refuses_what_it_would_not_honour(
+        client: TestClient, auth: dict[str, str], change: dict[str, Any], field: str) -> None:
+    """Not 201 with the field silently dropped or replaced: a 422 naming it."""
+    registration = _register(client, auth)
+    credential = json.loads(json.dumps(VCALM_CREDENTIAL))
+    credential["credentialSubject"]["registrationNumber"] = registration["registration_number"]
+    for key, value in change.items():
+        credential[key] = credential[key] | value if key == "credentialSubject" else value
+    response = client.post("/credentials/issue", json={"credential": credential}, headers=auth)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "data.invalid"
+    assert response.json()["detail"].startswith(f"{field} ")
+
+
+def test_vcalm_issue_accepts_the_documented_subset(client: TestClient,
+                                                   auth: dict[str, str]) -> None:
+    """Every claim docs/credential.md accepts, each as the register holds it, is still a 201."""
+    registration = _register(client, auth)
+    issued = _issue(client, auth, registration["id"]).json()["token"]
+    segment = issued.split(".")[1]
+    payload = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    credential = json.loads(json.dumps(VCALM_CREDENTIAL))
+    credential["@context"] = payload["@context"]
+    credential["credentialSubject"] |= payload["credentialSubject"]
+    assert set(credential["credentialSubject"]) == {*vcalm.SUBJECT_CLAIMS, "addressee", "purpose"}
+    response = client.post("/credentials/issue", json={"credential": credential}, headers=auth)
+    assert response.status_code == 201, response.text
 
 
 def test_jwks_verifies_with_an_independent_jose_library(client: TestClient,

@@ -93,3 +93,15 @@ def test_schema_violations_say_where(mutate: Any, where: str) -> None:
     with pytest.raises(SchemaViolation) as caught:
         vc.validate_against_schema(credential, default_registry())
     assert caught.value.code == "credential.schema" and caught.value.facts["field"] == where
+
+
+@pytest.mark.parametrize(("moment", "shown"), [
+    ("2027-01-31T23:59:59+05:30", "31 Jan 2027, 23:59 IST"),  # the seconds cut, not rounded
+    ("2027-01-31T18:29:59+00:00", "31 Jan 2027, 23:59 IST"),
+    ("2026-12-06T11:51:29.233306+00:00", "6 Dec 2026, 17:21 IST"),
+    ("2026-12-31T20:00:00+00:00", "1 Jan 2027, 01:30 IST"),
+])
+def test_times_are_shown_to_people_in_india_time_to_the_minute(moment: str, shown: str) -> None:
+    assert vc.time_text_for_people(moment) == shown
+    assert vc.time_for_people(datetime.fromisoformat(moment)) == shown
+    assert vc.time_text_for_people("not a time") == "not a time"

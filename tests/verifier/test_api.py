@@ -452,3 +452,15 @@ def test_which_requests_take_the_fast_path(method: str, path: str, content_type:
     headers = [(b"content-type", content_type)] if content_type else []
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
     assert JsonVerifyFastPath.handles(scope) is fast
+
+
+@pytest.mark.parametrize("body", [{"token": ""}, {"token": " \n"}, {"qr": ""}])
+def test_a_request_holding_no_credential_is_400(client: TestClient, body: dict[str, str]
+                                                ) -> None:
+    """README: a request that holds no credential is the caller's error, not 'not genuine'."""
+    field = next(iter(body))
+    for response in (client.post("/verify", json=body), client.post("/verify", data=body)):
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "request.invalid"
+        assert f"'{field}' is empty" in response.json()["detail"]
+        assert set(response.json()) == {"error", "detail", "hint"}

@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -75,8 +77,9 @@ def test_human_verdict(current_token: str, trust_flags: list[str]) -> None:
     done = run("check", current_token, *trust_flags)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("VALID: RegistrationCertificate for Dr. Venkata")
-    assert [line.split()[0] for line in lines[1:]] == ["[ok"] * 9 + ["[--"]
+    assert lines[0].startswith("VALID: Registration Certificate for Dr. Venkata")
+    assert [line.split()[0] for line in lines[1:-1]] == ["[ok"] * 9 + ["[--"]
+    assert re.fullmatch(r"  checked \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d IST", lines[-1])
 
 
 def test_tampered_token_is_1(current_token: str, trust_flags: list[str]) -> None:
@@ -102,6 +105,37 @@ def test_garbage_file_is_2(tmp_path: Path, trust_flags: list[str]) -> None:
     status, body = check_json(str(path), *trust_flags)
     assert status == 2
     assert body["error"] == "input.unreadable"
+
+
+def test_a_missing_file_is_2_and_said_not_to_exist(tmp_path: Path,
+                                                   trust_flags: list[str]) -> None:
+    for source in ("missing.pdf", str(tmp_path / "nowhere" / "missing.pdf")):
+        done = run("check", source, *trust_flags)
+        assert done.returncode == 2
+        assert f"{source} does not exist" in done.stderr
+        assert "QR" not in done.stderr and "scan" not in done.stderr
+
+
+def _blank_pdf() -> bytes:
+    out = io.BytesIO()
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("corrupt", [
+    lambda data: b"%PDF-1.7\n" + bytes(range(256)) * 8,  # the header, then noise
+    lambda data: data[:len(data) // 2],  # cut off half-way
+], ids=["noise", "truncated"])
+def test_a_corrupted_pdf_is_said_not_to_be_a_readable_pdf(
+        tmp_path: Path, trust_flags: list[str], corrupt: Callable[[bytes], bytes]) -> None:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(corrupt(_blank_pdf()))
+    done = run("check", str(path), *trust_flags)
+    assert done.returncode == 2
+    assert "not a readable PDF" in done.stderr
+    assert "QR" not in done.stderr and "scan" not in done.stderr
 
 
 def test_text_that_is_no_credential_is_2(trust_flags: list[str]) -> None:

@@ -104,7 +104,8 @@ class TestVerdicts:
         assert status_of(result) == (False, "credential.revoked")
         detail = result.check("status").detail
         assert "removed from the register by disciplinary action" in detail
-        assert "since 2026-11-20T10:00:00+05:30" in detail
+        assert "since 20 Nov 2026, 10:00 IST" in detail  # India time to the minute, as
+        assert "status list as of 26 Nov 2026, 15:25 IST" in detail  # every time shown
         body = result.to_dict()["status"]
         assert body["state"] == "revoked"
         assert body["reason"] == "disciplinary_action"
@@ -117,15 +118,16 @@ class TestVerdicts:
         jwks_server.suspended.add(INDEX)
         jwks_server.details[NUMBER] = {
             "id": "x", "certificateNumber": NUMBER, "state": "suspended",
-            "reason": "inquiry pending", "since": "2026-11-01T00:00:00+05:30",
-            "until": "2027-01-31T23:59:59+05:30"}
+            "reason": "inquiry pending", "since": "2026-10-31T18:30:00.233306+00:00",
+            "until": "2027-01-31T18:29:59+00:00"}  # as the issuer sends them, in UTC
         result = verify(token)
         assert status_of(result) == (False, "credential.suspended")
         assert result.verified is False
         assert result.status is not None
         assert (result.status.reason, result.status.until) == (
-            "inquiry pending", "2027-01-31T23:59:59+05:30")
-        assert "until 2027-01-31T23:59:59+05:30" in result.check("status").detail
+            "inquiry pending", "2027-01-31T18:29:59+00:00")  # for machines, as sent
+        assert "since 1 Nov 2026, 00:00 IST, until 31 Jan 2027, 23:59 IST: inquiry pending" \
+            in result.check("status").detail
 
     def test_revoked_beats_suspended(self, verify: Verify, token: str,
                                      jwks_server: JwksServer) -> None:

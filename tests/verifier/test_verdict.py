@@ -94,23 +94,26 @@ def test_revoked_beats_expired(verify: Verify, issue: Callable[..., str],
     assert verdict.holder is not None  # the council's words, to see whose certificate it was
 
 
+@pytest.mark.parametrize("until", ["2027-01-31T23:59:59+05:30", "2027-01-31T18:29:59+00:00"])
 def test_suspended_until(verify: Verify, issue: Callable[..., str],
-                         jwks_server: JwksServer) -> None:
+                         jwks_server: JwksServer, until: str) -> None:
+    """Entered as 23:59:59 India time, shown as 23:59 IST of that day, however it was sent."""
     jwks_server.suspended.add(INDEX)
-    jwks_server.details[NUMBER] = {"state": "suspended", "until": "2027-01-31T23:59:59+05:30"}
+    jwks_server.details[NUMBER] = {"state": "suspended", "until": until}
     verdict = verify(issue()).verdict
     assert verdict is not None and verdict.state == v.SUSPENDED
-    assert verdict.date == "2027-01-31T23:59:59+05:30"
-    assert verdict.text == "The council has suspended this certificate until 31 January 2027."
+    assert verdict.date == until  # for machines, as the issuer sent it
+    assert verdict.text == ("The council has suspended this certificate until 31 Jan 2027, "
+                            "23:59 IST.")
 
 
 def test_expired_and_not_yet_valid(verify: Verify, issue: Callable[..., str]) -> None:
     expired = verify(issue(), NOW.replace(year=2030)).verdict
     assert expired is not None and expired.state == v.EXPIRED
-    assert expired.text == "This certificate's validity ended on 13 July 2029."
+    assert expired.text == "This certificate's validity ended on 13 Jul 2029, 23:59 IST."
     early = verify(issue(), NOW.replace(year=2020)).verdict
     assert early is not None and early.state == v.NOT_YET_VALID
-    assert early.text == "This certificate is valid only from 14 July 2024."
+    assert early.text == "This certificate is valid only from 14 Jul 2024, 00:00 IST."
 
 
 @pytest.mark.parametrize("how", ["altered", "rogue key", "untrusted issuer", "unsigned"])
@@ -163,6 +166,17 @@ def test_the_answer_carries_the_verdict(verify: Verify, issue: Callable[..., str
     assert body["state"] == "valid"
     assert body["holder"]["destination"] == "Karnataka Medical Council"
     assert body["holder"]["certificateHi"] == "अनापत्ति प्रमाणपत्र"
+
+
+def test_the_verdict_names_the_certificate_and_when_it_was_checked(
+        verify: Verify, issue: Callable[..., str], jwks_server: JwksServer) -> None:
+    jwks_server.suspended.add(INDEX)
+    verdict = verify(issue("good-standing")).verdict
+    assert verdict is not None and verdict.state == v.SUSPENDED
+    assert (verdict.certificate, verdict.checked_at) == ("Good Standing Certificate", NOW)
+    body = verdict.to_dict()
+    assert body["certificate"] == "Good Standing Certificate"
+    assert body["checkedAt"] == "2026-11-26T15:30:00+05:30"  # for machines: ISO, India offset
 
 
 def test_the_page_translates_every_state_and_reason() -> None:

@@ -34,6 +34,25 @@ function formatDate(value) {
   }).format(moment);
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                "Dec"];
+
+/* "31 Jan 2027, 23:59 IST": India time to the minute, as verifier's texts show every time
+   (schemas.credential.time_for_people); the seconds are cut, so 23:59:59 stays on its day. */
+function formatMoment(value) {
+  if (!value) return "";
+  const moment = new Date(value);
+  if (Number.isNaN(moment.getTime())) return value;
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+    day: "numeric", month: "numeric", year: "numeric", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23", timeZone: "Asia/Kolkata",
+  }).formatToParts(moment).map((part) => [part.type, part.value]));
+  const month = ui.lang === "hi"
+    ? new Intl.DateTimeFormat("hi-IN", { month: "short", timeZone: "Asia/Kolkata" }).format(moment)
+    : MONTHS[Number(parts.month) - 1];
+  return `${parts.day} ${month} ${parts.year}, ${parts.hour}:${parts.minute} IST`;
+}
+
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -102,7 +121,7 @@ function verdictBox(verdict) {
       el("span", { class: "verdict__icon", "aria-hidden": "true" }, ICONS[state] ?? "?"),
       el("span", { class: "verdict__word" }, t(`state.${state}`))),
     el("p", { class: "verdict__reason" },
-      t(`reason.${verdict.reason}`, { date: formatDate(verdict.date) })));
+      t(`reason.${verdict.reason}`, { date: formatMoment(verdict.date) })));
   if (verdict.issuerReason) {
     box.append(el("p", { class: "verdict__note" },
       `${t("issuerReason")}: `, el("span", { lang: "en" }, verdict.issuerReason)));
@@ -110,6 +129,10 @@ function verdictBox(verdict) {
   if (DECIDED_BAD.has(state)) box.append(el("p", { class: "verdict__notice" }, t("notice.notValid")));
   if (state === "cannot_check") {
     box.append(el("p", { class: "verdict__notice" }, t("notice.cannotCheck")));
+  }
+  if (verdict.checkedAt) {
+    box.append(el("p", { class: "verdict__checked" },
+      t("verdict.checked", { time: formatMoment(verdict.checkedAt) })));
   }
   return box;
 }
