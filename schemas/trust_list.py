@@ -179,12 +179,3 @@ def _iso_time(value: Any, name: str) -> datetime:
     if moment.tzinfo is None:
         raise TrustListInvalid(f"{name} must carry a time zone")
     return moment
-
-
-def find_issuer(trust_list: TrustList, issuer: str) -> ListedIssuer | None:
-    """The entry covering ``issuer`` (equal to its id or under it after ``/``), longest first."""
-    for entry in sorted(trust_list.issuers, key=lambda i: len(i.id), reverse=True):
-        if issuer == entry.id or issuer.startswith(entry.id + "/"):
-            return entry
-    return None
-

@@ -51,7 +51,7 @@ from verifier.status_lists import (
     StatusDetails,
     StatusList,
     StatusLists,
-    read_capped,
+    read_status,
 )
 from verifier.trust import TrustStore, fetch_jwks
 from verifier.trust_list import (
@@ -257,7 +257,7 @@ def sync(issuers: Sequence[TrustedIssuer], *, algorithms: Sequence[str], timeout
                     fetched[url][1].append(entry)
                     continue
                 try:
-                    body = read_capped(http, url, max_bytes=MAX_LIST_BYTES,
+                    body = read_status(http, url, max_bytes=MAX_LIST_BYTES,
                                        accept="application/vc+jwt", what="the status list")
                     fetched[url] = (BundledList(body.decode("ascii").strip(), clock()), [entry])
                 except (sl.StatusError, UnicodeDecodeError) as err:
@@ -269,7 +269,7 @@ def sync(issuers: Sequence[TrustedIssuer], *, algorithms: Sequence[str], timeout
 
 def _index(entry: TrustedIssuer, http: httpx.Client) -> list[str]:
     url = entry.status_index()
-    body = read_capped(http, url, max_bytes=MAX_INDEX_BYTES, accept="application/json",
+    body = read_status(http, url, max_bytes=MAX_INDEX_BYTES, accept="application/json",
                        what="the status list index")
     try:
         urls = json.loads(body).get("statusLists")

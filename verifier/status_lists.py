@@ -27,8 +27,8 @@ from keys.signing import parse_payload, verify_jws
 from schemas import credential as vc
 from schemas import status_list as sl
 from schemas.errors import CredentialRejected, UpstreamUnavailable
-from schemas.http import join_capped
 from verifier.cache import TTLCache
+from verifier.fetch import read_capped
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust import RETRY_HINT, Clock, TrustStore, guard_fetch
 
@@ -208,7 +208,7 @@ class StatusLists:
                                              f"{vc.time_for_people(end)}", hint=RETRY_HINT)
 
     def _read(self, url: str, max_bytes: int, accept: str, *, what: str) -> bytes:
-        return read_capped(self._http, url, max_bytes=max_bytes, accept=accept, what=what)
+        return read_status(self._http, url, max_bytes=max_bytes, accept=accept, what=what)
 
 
 def _expired(status_list: StatusList, now: datetime) -> bool:
@@ -233,21 +233,8 @@ def _parse_details(body: bytes) -> StatusDetails:
                          text("until"), text("replacedBy"))
 
 
-def read_capped(http: httpx.Client, url: str, *, max_bytes: int, accept: str, what: str) -> bytes:
-    """GET ``url``: 200 only, no redirect, no content-encoding (a compressed body could inflate
-    past any cap before we count it), at most ``max_bytes``; failures are
-    ``STATUS_RETRIEVAL_ERROR``."""
-    try:
-        with http.stream("GET", url, headers={"Accept": accept,
-                                              "Accept-Encoding": "identity"}) as response:
-            if response.status_code != 200:
-                raise sl.StatusRetrievalError(f"{what} at {url} cannot be retrieved: HTTP "
-                                              f"{response.status_code}", hint=RETRY_HINT)
-            if response.headers.get("content-encoding", "identity") != "identity":
-                raise sl.StatusRetrievalError(f"{what} at {url} came with a content-encoding; "
-                                              "this verifier accepts identity only")
-            return join_capped(response.iter_raw(), limit=max_bytes, error=lambda: (
-                sl.StatusRetrievalError(f"{what} at {url} is larger than {max_bytes} bytes")))
-    except httpx.HTTPError as err:
-        raise sl.StatusRetrievalError(f"{what} at {url} cannot be reached "
-                                      f"({type(err).__name__})", hint=RETRY_HINT) from err
+def read_status(http: httpx.Client, url: str, *, max_bytes: int, accept: str, what: str
+                ) -> bytes:
+    """A status list or status document; every failure is ``STATUS_RETRIEVAL_ERROR``."""
+    return read_capped(http, url, max_bytes=max_bytes, what=what, accept=accept,
+                       error=sl.StatusRetrievalError, hint=RETRY_HINT)

@@ -24,16 +24,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from keys.jwk import VerificationKey, parse_jwks
 from schemas.errors import KeyNotYetKnown, UnknownKey, UntrustedIssuer, UpstreamUnavailable
-from schemas.http import join_capped
 from verifier.cache import TTLCache
+from verifier.fetch import read_capped
 from verifier.settings import TrustedIssuer, VerifierSettings
 
 MAX_JWKS_BYTES = 256 * 1024
@@ -203,7 +201,8 @@ class TrustStore:
 
 def fetch_jwks(uri: str, http: httpx.Client) -> Any:
     """The JSON document at ``uri``, at most ``MAX_JWKS_BYTES``; every failure is upstream's."""
-    data = _read_file(uri) if uri.startswith("file:") else _read_http(uri, http)
+    data = read_capped(http, uri, max_bytes=MAX_JWKS_BYTES, what="the issuer's JWKS",
+                       error=UpstreamUnavailable, accept="application/json", hint=RETRY_HINT)
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, ValueError) as err:
@@ -211,33 +210,3 @@ def fetch_jwks(uri: str, http: httpx.Client) -> Any:
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise UpstreamUnavailable(f"the JWKS at {uri} is not an object with a 'keys' list")
     return document
-
-
-def _read_http(uri: str, http: httpx.Client) -> bytes:
-    try:
-        with http.stream("GET", uri) as response:
-            if response.status_code != 200:
-                raise UpstreamUnavailable(f"the JWKS at {uri} answered HTTP "
-                                          f"{response.status_code}", status=response.status_code)
-            if response.headers.get("content-encoding", "identity") != "identity":
-                # httpx would inflate it chunk by chunk before the size cap could count it
-                raise UpstreamUnavailable(f"the JWKS at {uri} came compressed although "
-                                          "identity was asked for")
-            return join_capped(response.iter_bytes(), limit=MAX_JWKS_BYTES, error=lambda: (
-                UpstreamUnavailable(f"the JWKS at {uri} is larger than {MAX_JWKS_BYTES} bytes")))
-    except httpx.HTTPError as err:
-        raise UpstreamUnavailable(f"the issuer's JWKS at {uri} cannot be reached "
-                                  f"({type(err).__name__})",
-                                  hint=RETRY_HINT) from err
-
-
-def _read_file(uri: str) -> bytes:
-    path = Path(unquote(urlsplit(uri).path))
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_JWKS_BYTES + 1)
-    except OSError as err:
-        raise UpstreamUnavailable(f"the JWKS file {path} cannot be read: {err.strerror}") from err
-    if len(data) > MAX_JWKS_BYTES:
-        raise UpstreamUnavailable(f"the JWKS file {path} is larger than {MAX_JWKS_BYTES} bytes")
-    return data

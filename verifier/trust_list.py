@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -39,8 +38,8 @@ from schemas.errors import (
     UnknownKey,
     UpstreamUnavailable,
 )
-from schemas.http import join_capped
 from schemas.registry import Registry
+from verifier.fetch import read_capped
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.status import describe_age
 from verifier.trust import Clock, TrustStore, guard_fetch
@@ -202,39 +201,13 @@ class TrustListSource:
         self.good, self.failure = loaded, None
 
     def _read(self) -> str:
-        if self.url.startswith("file:"):
-            path = Path(unquote(urlsplit(self.url).path))
-            try:
-                with path.open("rb") as file:
-                    data = file.read(tl.MAX_TRUST_LIST_BYTES + 1)
-            except OSError as err:
-                raise UpstreamUnavailable(f"the trust list {path} cannot be read: "
-                                          f"{err.strerror}") from err
-        else:
-            data = self._read_http()
-        if len(data) > tl.MAX_TRUST_LIST_BYTES:
-            raise TrustListInvalid(f"the trust list is larger than {tl.MAX_TRUST_LIST_BYTES} "
-                                   "bytes")
+        data = read_capped(self._http, self.url, max_bytes=tl.MAX_TRUST_LIST_BYTES,
+                           what="the trust list", error=UpstreamUnavailable,
+                           too_large=TrustListInvalid)
         try:
             return data.decode("ascii").strip()
         except UnicodeDecodeError as err:
             raise TrustListInvalid("the trust list is not a compact JWS") from err
-
-    def _read_http(self) -> bytes:
-        try:
-            with self._http.stream("GET", self.url) as response:
-                if response.status_code != 200:
-                    raise UpstreamUnavailable(f"the trust list at {self.url} answered HTTP "
-                                              f"{response.status_code}")
-                if response.headers.get("content-encoding", "identity") != "identity":
-                    raise UpstreamUnavailable(f"the trust list at {self.url} came compressed")
-                return join_capped(response.iter_raw(), limit=tl.MAX_TRUST_LIST_BYTES,
-                                   error=lambda: TrustListInvalid(
-                                       f"the trust list is larger than "
-                                       f"{tl.MAX_TRUST_LIST_BYTES} bytes"))
-        except httpx.HTTPError as err:
-            raise UpstreamUnavailable(f"the trust list at {self.url} cannot be reached "
-                                      f"({type(err).__name__})") from err
 
 
 class ListedTrustStore(TrustStore):
