@@ -1,0 +1,291 @@
+"""The installable verifier page checking certificates in the browser, with and without a network.
+
+A real issuer's public side (``tests.verifier.conftest.JwksServer``: JWKS, status index, signed
+W3C status lists over HTTP), a real verifier and a real headless Chromium. The parity test feeds
+the same credentials to ``POST /verify`` and to the page's in-browser check
+(``static/offline/verify.js``) and requires the same verdict states; the offline tests install the
+app, cut the network (``context.set_offline``) and check QR links from the cache alone, showing
+the data's age, with no request reaching the verifier. The page's clock is Playwright's fixed
+time at the suite's ``NOW`` (so ``faketime`` changes nothing).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import statistics
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from keys.signing import SigningKey
+from keys.storage import generate_private_key
+from schemas.qr_payload import encode_qr_text
+from tests.clock import NOW, TestClock
+from tests.live import free_port, serve
+from tests.verifier.conftest import JwksServer, _Handler, make_credential, sign
+from verifier.api import create_app as create_verifier
+from verifier.settings import TrustedIssuer, VerifierSettings
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "offline-verifier"
+SHELL_FILES = ("/v", "/v/manifest.webmanifest", "/v/assets/app.js", "/v/assets/app.css",
+               "/v/assets/strings.json", "/v/offline/page.js", "/v/offline/qr.js",
+               "/v/offline/jws.js", "/v/offline/verify.js", "/v/offline/store.js",
+               "/v/offline/fflate.js", "/v/offline/qr-dictionary-v1.txt",
+               "/v/offline/icon-192.png", "/v/offline/icon-512.png")
+"""The app shell without what it shares with the online page and loads only on demand (the
+camera's jsQR) or for Hindi (the fonts): those are measured separately."""
+LAZY_FILES = ("/v/assets/vendor/jsQR.js", "/v/assets/fonts/NotoSansDevanagari-Regular.ttf",
+              "/v/assets/fonts/NotoSansDevanagari-Bold.ttf")
+
+
+def key(alg: str) -> SigningKey:
+    return SigningKey.from_private_key(generate_private_key(alg))
+
+
+@dataclass
+class Services:
+    issuer: JwksServer
+    verifier: str
+    es256: SigningKey
+    eddsa: SigningKey
+    rogue: SigningKey
+    paths: list[str] = field(default_factory=list)
+
+    def credential(self, index: int, *, signer: SigningKey | None = None,
+                   public_base: str | None = None, valid_from: datetime | None = None,
+                   valid_until: datetime | None = None) -> str:
+        credential = make_credential(public_base=public_base or self.issuer.base_url,
+                                     status=self.issuer.status_entries(index),
+                                     valid_from=valid_from, valid_until=valid_until)
+        return sign(credential, signer or self.es256)
+
+    def link(self, token: str) -> str:
+        return encode_qr_text(token, page_url=f"{self.verifier}/v")
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[Services]:
+    es256, eddsa, rogue = key("ES256"), key("EdDSA"), key("ES256")
+    issuer = JwksServer(list_signer=es256)
+    issuer.publish(es256, eddsa)
+    issuer.revoked, issuer.suspended = {2}, {3}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"state": issuer}))
+    server.daemon_threads = True
+    issuer.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    port = free_port()
+    verifier = f"http://127.0.0.1:{port}"
+    trusted = TrustedIssuer(issuer=issuer.base_url, jwks_uri=issuer.jwks_uri,
+                            name="Haryana councils (test)")
+    app = create_verifier(VerifierSettings(trusted_issuers=[trusted], page_url=f"{verifier}/v"),
+                          clock=TestClock(NOW))
+    services = Services(issuer, verifier, es256, eddsa, rogue)
+
+    async def record_paths(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] == "http":
+            services.paths.append(str(scope["path"]))
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    try:
+        with serve(record_paths, port=port):
+            yield services
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: scripts/setup installs Debian's chromium")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, services: Services) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 360, "height": 780}, locale="en-IN")
+    foreign: list[str] = []
+    violations: list[str] = []
+    context.on("request", lambda request: foreign.append(request.url) if not request.url
+               .startswith((services.verifier + "/", "data:", "blob:")) else None)
+    context.on("console", lambda message: violations.append(message.text)
+               if "Content Security Policy" in message.text else None)
+    yield context
+    context.close()
+    assert not foreign, f"the page made third-party requests: {foreign}"
+    assert not violations, f"the page broke its own CSP: {violations}"
+
+
+def at(page: Page, moment: datetime) -> None:
+    """The page's clock (Date.now and new Date) stands at ``moment``."""
+    page.clock.set_fixed_time(moment.timestamp())
+
+
+def install(context: BrowserContext, services: Services) -> Page:
+    """Open /v online once: the service worker caches the shell, the page the offline data."""
+    page = context.new_page()
+    at(page, NOW)
+    page.goto(f"{services.verifier}/v")
+    page.wait_for_selector("body[data-offline-ready]", timeout=15_000)
+    page.evaluate("""async () => {
+        const registration = await navigator.serviceWorker.ready;
+        while (!navigator.serviceWorker.controller) await new Promise(r => setTimeout(r, 20));
+        return registration.active.state;
+    }""")
+    return page
+
+
+def shown(page: Page) -> tuple[str, str]:
+    page.wait_for_selector("#result [data-state]", timeout=15_000)
+    state = page.get_attribute("#result [data-state]", "data-state")
+    assert state is not None
+    return state, page.locator("#result").inner_text()
+
+
+def in_browser(page: Page, text: str) -> dict[str, object]:
+    verdict: dict[str, object] = page.evaluate(
+        "text => window.pramaanOffline.check(text, {refresh: true})", text)
+    return verdict
+
+
+def the_parity_set(s: Services) -> dict[str, str]:
+    valid = s.credential(1)
+    revoked = s.credential(2)
+    header, payload, _signature = valid.split(".")
+    altered_payload = json.loads(_b64(payload))
+    altered_payload["credentialSubject"]["name"] = "Dr. Someone Else"
+    return {
+        "valid": valid,
+        "valid EdDSA": s.credential(4, signer=s.eddsa),
+        "revoked": revoked,
+        "suspended": s.credential(3),
+        "expired": s.credential(5, valid_from=NOW - timedelta(days=400),
+                                valid_until=NOW - timedelta(days=1)),
+        "not yet valid": s.credential(6, valid_from=NOW + timedelta(days=1)),
+        "forged": ".".join((header, payload, revoked.split(".")[2])),
+        "altered": ".".join((header, _b64url(json.dumps(altered_payload).encode()),
+                             _signature)),
+        "unknown issuer": s.credential(7, signer=s.rogue,
+                                       public_base="https://elsewhere.example.org"),
+        "unknown key": s.credential(8, signer=s.rogue),
+    }
+
+
+EXPECTED = {"valid": "valid", "valid EdDSA": "valid", "revoked": "revoked",
+            "suspended": "suspended", "expired": "expired", "not yet valid": "not_yet_valid",
+            "forged": "not_genuine", "altered": "not_genuine", "unknown issuer": "not_genuine",
+            "unknown key": "not_genuine"}
+
+
+def test_the_browser_and_the_server_agree(context: BrowserContext, services: Services) -> None:
+    page = install(context, services)
+    disagreements = []
+    for name, token in the_parity_set(services).items():
+        link = services.link(token)
+        server = httpx.post(f"{services.verifier}/verify", json={"qr": link}).json()["verdict"]
+        browser = in_browser(page, link)
+        line = (f"PARITY {name}: server {server['state']}/{server['reason']}, "
+                f"browser {browser['state']}/{browser['reason']}")
+        print(line)  # noqa: T201 (pytest -s shows the comparison)
+        assert server["state"] == EXPECTED[name], (name, server)
+        if (browser["state"], browser["reason"]) != (server["state"], server["reason"]):
+            disagreements.append((name, server["reason"], browser["reason"], browser.get("checks")))
+    assert not disagreements, disagreements
+
+
+def test_offline_from_the_cache_with_the_data_age(context: BrowserContext,
+                                                   services: Services) -> None:
+    tokens = the_parity_set(services)
+    page = install(context, services)
+    page.close()
+    context.set_offline(True)
+    before = len(services.paths)
+    page = context.new_page()
+    at(page, NOW + timedelta(hours=3))
+    for name, expected in (("valid", "valid"), ("revoked", "revoked"), ("forged", "not_genuine"),
+                           ("unknown key", "cannot_check")):
+        page.goto("about:blank")
+        page.goto(services.link(tokens[name]))
+        state, text = shown(page)
+        assert state == expected, (name, text)
+        assert "Checked on this device, with data 3 hours old." in text, text
+        page.screenshot(path=str(ARTIFACTS / f"offline-{name.replace(' ', '-')}.png"),
+                        full_page=True)
+    assert services.paths[before:] == [], "a request reached the verifier while offline"
+
+
+def test_stale_data_cannot_check(context: BrowserContext, services: Services) -> None:
+    valid = services.credential(1)
+    page = install(context, services)
+    page.close()
+    context.set_offline(True)
+    page = context.new_page()
+    at(page, NOW + timedelta(days=7, hours=1))
+    page.goto(services.link(valid))
+    state, text = shown(page)
+    assert state == "cannot_check", text
+    assert "too old" in text and "7 days old" in text, text
+    page.screenshot(path=str(ARTIFACTS / "offline-stale.png"), full_page=True)
+
+
+def test_budgets_are_measured(context: BrowserContext, services: Services) -> None:
+    """Reported, not asserted: the offline verdict's time at 4x CPU slowdown and the shell's
+    compressed size (the issue's budgets: 300 ms and 150 KB)."""
+    link = services.link(services.credential(1))
+    page = install(context, services)
+    context.set_offline(True)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    timings: list[float] = page.evaluate("""async (text) => {
+        const times = [];
+        for (let i = 0; i < 6; i += 1) {
+            const start = performance.now();
+            const verdict = await window.pramaanOffline.check(text);
+            if (verdict.state !== "valid") throw new Error(verdict.state);
+            times.push(performance.now() - start);
+        }
+        return times;
+    }""", link)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    shell = sum(_gzipped(services.verifier + path) for path in SHELL_FILES)
+    lazy = sum(_gzipped(services.verifier + path) for path in LAZY_FILES)
+    # the issue asks for the budgets to be reported: printed (pytest -s), never asserted
+    report = (f"BUDGET offline verdict at 4x CPU slowdown: first {timings[0]:.0f} ms, "
+              f"then median {statistics.median(timings[1:]):.0f} ms (budget 300 ms)\n"
+              f"BUDGET app shell gzip -9: {shell / 1024:.1f} KiB (budget 150 KB); "
+              f"with jsQR and the Devanagari fonts: {(shell + lazy) / 1024:.1f} KiB")
+    print(report)  # noqa: T201
+    assert len(timings) == 6 and shell > 0
+
+
+def _gzipped(url: str) -> int:
+    response = httpx.get(url)
+    assert response.status_code == 200, url
+    return len(gzip.compress(response.content, 9))
+
+
+def _b64(segment: str) -> bytes:
+    import base64
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
