@@ -24,14 +24,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
+from keys.jwk import public_jwk
 from keys.signing import SigningKey
 from keys.storage import generate_private_key
 from schemas.qr_payload import encode_qr_text
 from tests.clock import NOW, TestClock
 from tests.live import free_port, serve
 from tests.verifier.conftest import JwksServer, _Handler, make_credential, sign
+from tests.verifier.test_trust_list import LIST_PATH, entry, publish, signed_list
 from verifier.api import create_app as create_verifier
 from verifier.settings import TrustedIssuer, VerifierSettings
 
@@ -59,12 +61,14 @@ class Services:
     es256: SigningKey
     eddsa: SigningKey
     rogue: SigningKey
+    listed: str = ""
+    """A second verifier, trusting the anchor's signed list instead of configuration."""
     paths: list[str] = field(default_factory=list)
 
     def credential(self, index: int, *, signer: SigningKey | None = None,
                    public_base: str | None = None, valid_from: datetime | None = None,
-                   valid_until: datetime | None = None) -> str:
-        credential = make_credential(public_base=public_base or self.issuer.base_url,
+                   valid_until: datetime | None = None, type_id: str = "registration") -> str:
+        credential = make_credential(type_id, public_base=public_base or self.issuer.base_url,
                                      status=self.issuer.status_entries(index),
                                      valid_from=valid_from, valid_until=valid_until)
         return sign(credential, signer or self.es256)
@@ -91,7 +95,17 @@ def services() -> Iterator[Services]:
                             name="Haryana councils (test)")
     app = create_verifier(VerifierSettings(trusted_issuers=[trusted], page_url=f"{verifier}/v"),
                           clock=TestClock(NOW))
-    services = Services(issuer, verifier, es256, eddsa, rogue)
+    anchor = key("ES256")
+    publish(issuer, signed_list(anchor, [entry(issuer, id=issuer.base_url,
+                                               certificate_types=["registration",
+                                                                  "good-standing"])]))
+    listed_port = free_port()
+    listed = create_verifier(VerifierSettings(
+        trust_list_url=issuer.base_url + LIST_PATH,
+        trust_anchor_jwks=json.dumps(public_jwk(anchor.key.public_key())),
+        page_url=f"http://127.0.0.1:{listed_port}/v"), clock=TestClock(NOW))
+    services = Services(issuer, verifier, es256, eddsa, rogue,
+                        listed=f"http://127.0.0.1:{listed_port}")
 
     async def record_paths(scope: dict[str, object], receive: object, send: object) -> None:
         if scope["type"] == "http":
@@ -99,7 +113,7 @@ def services() -> Iterator[Services]:
         await app(scope, receive, send)  # type: ignore[arg-type]
 
     try:
-        with serve(record_paths, port=port):
+        with serve(record_paths, port=port), serve(listed, port=listed_port):
             yield services
     finally:
         server.shutdown()
@@ -124,7 +138,8 @@ def context(browser: Browser, services: Services) -> Iterator[BrowserContext]:
     foreign: list[str] = []
     violations: list[str] = []
     context.on("request", lambda request: foreign.append(request.url) if not request.url
-               .startswith((services.verifier + "/", "data:", "blob:")) else None)
+               .startswith((services.verifier + "/", services.listed + "/", "data:", "blob:"))
+               else None)
     context.on("console", lambda message: violations.append(message.text)
                if "Content Security Policy" in message.text else None)
     yield context
@@ -138,11 +153,11 @@ def at(page: Page, moment: datetime) -> None:
     page.clock.set_fixed_time(moment.timestamp())
 
 
-def install(context: BrowserContext, services: Services) -> Page:
+def install(context: BrowserContext, services: Services, verifier: str | None = None) -> Page:
     """Open /v online once: the service worker caches the shell, the page the offline data."""
     page = context.new_page()
     at(page, NOW)
-    page.goto(f"{services.verifier}/v")
+    page.goto(f"{verifier or services.verifier}/v")
     page.wait_for_selector("body[data-offline-ready]", timeout=15_000)
     page.evaluate("""async () => {
         const registration = await navigator.serviceWorker.ready;
@@ -210,6 +225,40 @@ def test_the_browser_and_the_server_agree(context: BrowserContext, services: Ser
     assert not disagreements, disagreements
 
 
+def test_with_the_signed_trust_list_too(context: BrowserContext, services: Services) -> None:
+    """The browser verifies the anchor's list itself and judges by it, as the server does;
+    a list altered on the way (signature kept) is never trusted: Cannot check."""
+    s = services
+    cases = {"valid": (s.credential(1), "valid", "valid"),
+             "revoked": (s.credential(2), "revoked", "revoked"),
+             "not listed": (s.credential(7, signer=s.rogue, public_base="https://else.example"),
+                            "not_genuine", "not_listed"),
+             "type not allowed": (s.credential(9, type_id="noc"), "not_genuine",
+                                  "type_not_allowed")}
+    page = install(context, services, s.listed)
+    for name, (token, state, reason) in cases.items():
+        link = encode_qr_text(token, page_url=f"{s.listed}/v")
+        server = httpx.post(f"{s.listed}/verify", json={"qr": link}).json()["verdict"]
+        browser = in_browser(page, link)
+        assert (server["state"], server["reason"]) == (state, reason), (name, server)
+        assert (browser["state"], browser["reason"]) == (state, reason), (name, browser)
+    holder = in_browser(page, s.link(s.credential(1)))["holder"]
+    assert isinstance(holder, dict) and holder["councilHi"] == "हरियाणा चिकित्सा परिषद"
+
+    def altered(route: Route) -> None:
+        document = route.fetch().json()
+        header, payload, signature = document["bundle"]["trust_list"].split(".")
+        listed = json.loads(_b64(payload))
+        listed["issuers"][0]["certificate_types"] = ["noc"]
+        document["bundle"]["trust_list"] = ".".join(
+            (header, _b64url(json.dumps(listed).encode()), signature))
+        route.fulfill(json=document)
+
+    page.route("**/v/offline-data", altered)
+    forged = in_browser(page, s.link(s.credential(9, type_id="noc")))
+    assert (forged["state"], forged["code"]) == ("cannot_check", "trust_list.invalid"), forged
+
+
 def test_offline_from_the_cache_with_the_data_age(context: BrowserContext,
                                                    services: Services) -> None:
     tokens = the_parity_set(services)
@@ -220,7 +269,7 @@ def test_offline_from_the_cache_with_the_data_age(context: BrowserContext,
     page = context.new_page()
     at(page, NOW + timedelta(hours=3))
     for name, expected in (("valid", "valid"), ("revoked", "revoked"), ("forged", "not_genuine"),
-                           ("unknown key", "cannot_check")):
+                           ("unknown key", "cannot_check"), ("unknown issuer", "cannot_check")):
         page.goto("about:blank")
         page.goto(services.link(tokens[name]))
         state, text = shown(page)
