@@ -338,3 +338,25 @@ def _b64(segment: str) -> bytes:
 def _b64url(data: bytes) -> str:
     import base64
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_offline_verdict_in_english_and_hindi(context: BrowserContext, services: Services,
+                                                 width: int) -> None:
+    link = services.link(services.credential(1))
+    page = install(context, services)
+    page.close()
+    context.set_offline(True)
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    at(page, NOW + timedelta(days=2))
+    page.goto(link)
+    state, text = shown(page)
+    assert state == "valid" and "with data 2 days old" in text, text
+    page.screenshot(path=str(ARTIFACTS / f"offline-valid-en-{width}.png"), full_page=True)
+    page.click("#lang")
+    age = page.locator(".verdict__offline").inner_text()
+    assert age == "इस उपकरण पर जाँचा गया, 2 दिन पुराने डेटा से।", age
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits, f"the page scrolls sideways at {width} px"
+    page.screenshot(path=str(ARTIFACTS / f"offline-valid-hi-{width}.png"), full_page=True)
