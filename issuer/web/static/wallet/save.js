@@ -7,7 +7,8 @@ export const itemPath = (number) => `/p/wallet/items/${encodeURIComponent(number
 
 async function fetched(url) {
   const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  // signed out, the pages redirect to the sign-in page: never save that
+  if (!response.ok || response.redirected) throw new Error(`${url}: HTTP ${response.status}`);
   return response.blob();
 }
 

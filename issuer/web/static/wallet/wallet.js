@@ -84,7 +84,7 @@ async function recheck(saved) {
     try {
       const response = await fetch(`/p/certificates/${encodeURIComponent(record.number)}/saved`,
                                    { credentials: "same-origin", cache: "no-store" });
-      if (!response.ok) continue;
+      if (!response.ok || response.redirected) continue;  // signed out: keep what was saved
       const fresh = await response.blob();
       await cache.put(`${itemPath(record.number)}.json`,
                       new Response(fresh, { headers: { "Content-Type": "application/json" } }));
