@@ -16,6 +16,7 @@ import json
 import shutil
 import statistics
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,7 +30,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playw
 from keys.jwk import public_jwk
 from keys.signing import SigningKey
 from keys.storage import generate_private_key
-from schemas.qr_payload import encode_qr_text
+from schemas.errors import MalformedCredential
+from schemas.qr_payload import decode_qr_text, encode_qr_text
 from tests.clock import NOW, TestClock
 from tests.live import free_port, serve
 from tests.verifier.conftest import JwksServer, _Handler, make_credential, sign
@@ -360,3 +362,48 @@ def test_the_offline_verdict_in_english_and_hindi(context: BrowserContext, servi
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert fits, f"the page scrolls sideways at {width} px"
     page.screenshot(path=str(ARTIFACTS / f"offline-valid-hi-{width}.png"), full_page=True)
+
+
+def _qr_cases(services: Services) -> dict[str, str]:
+    """Scanned texts, good and bad, for the browser's decoder and the reference one."""
+    from schemas.qr_payload import dictionary, from_digits, to_digits
+
+    vectors = Path(__file__).resolve().parents[1] / "vectors" / "qr"
+    good = {path.stem: json.loads(path.read_text())["qr_text"]
+            for path in sorted(vectors.glob("token-*.json"))}
+    link = services.link(services.credential(1))
+    digits = link.split("#", 1)[1]
+    binary = from_digits(digits[1:])
+
+    def raw(body: bytes) -> str:
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=dictionary(1))
+        return "x#1" + to_digits(binary[:65] + packer.compress(body) + packer.flush())
+
+    return good | {
+        "fresh credential": link, "bare token": services.credential(1),
+        "trailing byte": "x#1" + to_digits(binary + b"\0"),
+        "truncated": "x#1" + to_digits(binary[:-3]), "bad digit count": link + "0",
+        "group out of range": "x#1" + "9" * 17, "unknown version": "x#2" + digits[1:],
+        "too long": "x#" + "1" * 4296, "letters": "x#1abc", "nothing": "https://x/v#",
+        "inflates too far": raw(b'{"a":1}\n' + b" " * 17_000),
+        "no split": raw(b'{"alg":"ES256"}'),
+    }
+
+
+def test_qr_text_decodes_as_the_reference_does(context: BrowserContext,
+                                               services: Services) -> None:
+    """docs/qr-format.md §2-§7 in the browser (static/offline/qr.js) against schemas/qr_payload.py:
+    the same token, or the same error code."""
+    page = install(context, services)
+    for name, text in _qr_cases(services).items():
+        try:
+            expected = decode_qr_text(text)
+        except MalformedCredential as err:
+            expected = err.code
+        got = page.evaluate("""async (text) => {
+            const { decodeQrText } = await import("/v/offline/qr.js");
+            const dictionary = new Uint8Array(await (await fetch(
+                "/v/offline/qr-dictionary-v1.txt")).arrayBuffer());
+            try { return decodeQrText(text, { 1: dictionary }); } catch (err) { return err.code; }
+        }""", text)
+        assert got == expected, (name, got, expected)
