@@ -261,6 +261,19 @@ def test_with_the_signed_trust_list_too(context: BrowserContext, services: Servi
     assert (forged["state"], forged["code"]) == ("cannot_check", "trust_list.invalid"), forged
 
 
+def test_chromium_finds_the_page_installable(context: BrowserContext,
+                                             services: Services) -> None:
+    page = install(context, services)
+    cdp = context.new_cdp_session(page)
+    errors = [e["errorId"] for e in
+              cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]]
+    # a Playwright context is off the record, where Chromium installs nothing; nothing else
+    assert errors == ["in-incognito"], errors
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"] == f"{services.verifier}/v/manifest.webmanifest"
+    assert not manifest["errors"], manifest["errors"]
+
+
 def test_offline_from_the_cache_with_the_data_age(context: BrowserContext,
                                                    services: Services) -> None:
     tokens = the_parity_set(services)
