@@ -248,6 +248,7 @@ def test_with_the_signed_trust_list_too(context: BrowserContext, services: Servi
     assert isinstance(holder, dict) and holder["councilHi"] == "हरियाणा चिकित्सा परिषद"
 
     def altered(route: Route) -> None:
+        """The noc type allowed by a list altered on the way (its signature kept)."""
         document = route.fetch().json()
         header, payload, signature = document["bundle"]["trust_list"].split(".")
         listed = json.loads(_b64(payload))
@@ -256,9 +257,13 @@ def test_with_the_signed_trust_list_too(context: BrowserContext, services: Servi
             (header, _b64url(json.dumps(listed).encode()), signature))
         route.fulfill(json=document)
 
+    noc = s.link(s.credential(9, type_id="noc"))
     page.route("**/v/offline-data", altered)
-    forged = in_browser(page, s.link(s.credential(9, type_id="noc")))
-    assert (forged["state"], forged["code"]) == ("cannot_check", "trust_list.invalid"), forged
+    kept = in_browser(page, noc)  # the good list, cached before, stays in use
+    assert (kept["state"], kept["reason"]) == ("not_genuine", "type_not_allowed"), kept
+    page.evaluate("caches.delete('pramaan-offline-data-v1')")
+    never = in_browser(page, noc)  # with nothing cached, the altered list is not trusted
+    assert (never["state"], never["code"]) == ("cannot_check", "trust_list.invalid"), never
 
 
 def test_chromium_finds_the_page_installable(context: BrowserContext,

@@ -13,12 +13,18 @@ async function dataFor(record) {
   return prepared.data;
 }
 
+/** A new download replaces the cached data only if its trust list verifies (or it has none):
+ *  a list altered on the way never displaces a good one. */
+async function trustListHolds(document) {
+  return !(await prepare(document)).trustListError;
+}
+
 /** The verdict on `text` (QR text or a token), checked on this device. With `refresh` the data
  *  is fetched first (an unknown key then means Not genuine, as on the server). Null when this
  *  device has no data at all. */
 export async function checkOnDevice(text, { refresh = false } = {}) {
   const now = Date.now();
-  const { record, fresh } = await currentData(now, { force: refresh });
+  const { record, fresh } = await currentData(now, { force: refresh, accept: trustListHolds });
   if (!record) return null;
   const data = await dataFor(record);
   const dictionary = await loadDictionary();
@@ -49,7 +55,7 @@ export async function startOffline() {
     if ("serviceWorker" in navigator) {
       await navigator.serviceWorker.register("v/sw.js", { scope: "/v" });
     }
-    await currentData(Date.now());
+    await currentData(Date.now(), { accept: trustListHolds });
   } catch { /* the page works online without either */ }
   document.body.dataset.offlineReady = "true";
 }

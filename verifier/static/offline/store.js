@@ -23,14 +23,14 @@ export async function loadDictionary() {
 
 /** Fetch the data (and the dictionary once) from the verifier; returns the saved record, or
  *  null when the network or the verifier cannot be reached. */
-export async function fetchData(now) {
+export async function fetchData(now, accept = async () => true) {
   let document;
   let dictionary = null;
   try {
     const response = await fetch(DATA_URL, { credentials: "omit", cache: "no-store" });
     if (!response.ok) return null;
     document = await response.json();
-    if (document.format !== "pramaan-offline/1") return null;
+    if (document.format !== "pramaan-offline/1" || !(await accept(document))) return null;
     if (!(await loadDictionary())) {
       const answer = await fetch(DICTIONARY_URL, { credentials: "omit" });
       if (answer.ok) dictionary = answer;
@@ -48,11 +48,11 @@ export async function fetchData(now) {
 
 /** The record to verify with: refreshed first when online and due (or `force`). `fresh` says
  *  whether it was fetched by this call. */
-export async function currentData(now, { force = false } = {}) {
+export async function currentData(now, { force = false, accept } = {}) {
   const saved = await loadData();
   const due = !saved || now - saved.savedAt >= saved.document.refreshSeconds * 1000;
   if ((force || due) && navigator.onLine !== false) {
-    const record = await fetchData(now);
+    const record = await fetchData(now, saved ? accept : undefined);
     if (record) return { record, fresh: true };
   }
   return { record: saved, fresh: false };
