@@ -16,6 +16,7 @@ import json
 import shutil
 import statistics
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ def services() -> Iterator[Services]:
     issuer = JwksServer(list_signer=es256)
     issuer.publish(es256, eddsa)
     issuer.revoked, issuer.suspended = {2}, {3}
+    issuer.ttl_seconds = 1  # the lists' ttl, and so how soon the offline data is refreshed
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"state": issuer}))
     server.daemon_threads = True
     issuer.base_url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -264,6 +266,24 @@ def test_with_the_signed_trust_list_too(context: BrowserContext, services: Servi
     page.evaluate("caches.delete('pramaan-offline-data-v1')")
     never = in_browser(page, noc)  # with nothing cached, the altered list is not trusted
     assert (never["state"], never["code"]) == ("cannot_check", "trust_list.invalid"), never
+
+
+def test_the_data_is_refreshed_once_its_ttl_has_passed(context: BrowserContext,
+                                                      services: Services) -> None:
+    """Online, the in-browser check downloads the data again only when the shortest list ttl
+    (here 1 s) has passed since it was saved: a revocation shows then, not before."""
+    link = services.link(services.credential(11))
+    page = install(context, services)
+    assert page.evaluate("t => window.pramaanOffline.check(t)", link)["state"] == "valid"
+    services.issuer.revoked.add(11)
+    time.sleep(1.2)  # the verifier's own copy of the lists is 1 s old too
+    before = len(services.paths)
+    at(page, NOW + timedelta(milliseconds=500))
+    assert page.evaluate("t => window.pramaanOffline.check(t)", link)["state"] == "valid"
+    assert "/v/offline-data" not in services.paths[before:]
+    at(page, NOW + timedelta(seconds=2))
+    assert page.evaluate("t => window.pramaanOffline.check(t)", link)["state"] == "revoked"
+    assert "/v/offline-data" in services.paths[before:]
 
 
 def test_chromium_finds_the_page_installable(context: BrowserContext,
