@@ -22,7 +22,7 @@ from tests.verifier.test_trust_list import LIST_PATH, entry, publish, signed_lis
 from verifier.api import create_app
 from verifier.pwa import OFFLINE_FILES, OFFLINE_FORMAT, OfflineData, issuers_of
 from verifier.settings import TrustedIssuer, VerifierSettings
-from verifier.web import CONTENT_SECURITY_POLICY, STATIC
+from verifier.web import ASSETS, CONTENT_SECURITY_POLICY, STATIC
 
 DICTIONARY_SHA256 = "cac8466d4b63b2860ab11fb8dd243b84599295e735de41610cc51211026f806c"
 
@@ -131,6 +131,8 @@ def test_every_file_the_service_worker_caches_is_served_under_the_policy(
     assert shell is not None
     paths = re.findall(r'"(/v[^"]*)"', shell[1])
     assert {f"/v/offline/{name}" for name in OFFLINE_FILES} <= set(paths)
+    # a file added to the page must be cached too, or the installed app breaks offline
+    assert {"/v", *(f"/v/assets/{name}" for name in ASSETS)} <= set(paths)
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
