@@ -28,7 +28,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
-from keys.jwk import public_jwk
+from keys.jwk import KeyWindow, public_jwk
 from keys.signing import SigningKey
 from keys.storage import generate_private_key
 from schemas.errors import MalformedCredential
@@ -64,6 +64,10 @@ class Services:
     es256: SigningKey
     eddsa: SigningKey
     rogue: SigningKey
+    compromised: SigningKey
+    """Published, and declared compromised."""
+    retired: SigningKey
+    """Published with a signing window that ended the day before ``NOW``."""
     listed: str = ""
     """A second verifier, trusting the anchor's signed list instead of configuration."""
     paths: list[str] = field(default_factory=list)
@@ -83,8 +87,11 @@ class Services:
 @pytest.fixture(scope="module")
 def services() -> Iterator[Services]:
     es256, eddsa, rogue = key("ES256"), key("EdDSA"), key("ES256")
+    compromised, retired = key("ES256"), key("EdDSA")
     issuer = JwksServer(list_signer=es256)
-    issuer.publish(es256, eddsa)
+    issuer.publish(es256, eddsa, compromised, retired, windows={
+        compromised.kid: KeyWindow(compromised_at=int(NOW.timestamp()) - 86_400),
+        retired.kid: KeyWindow(not_after=int(NOW.timestamp()) - 86_400)})
     issuer.revoked, issuer.suspended = {2}, {3}
     issuer.ttl_seconds = 1  # the lists' ttl, and so how soon the offline data is refreshed
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"state": issuer}))
@@ -108,7 +115,7 @@ def services() -> Iterator[Services]:
         trust_list_url=issuer.base_url + LIST_PATH,
         trust_anchor_jwks=json.dumps(public_jwk(anchor.key.public_key())),
         page_url=f"http://127.0.0.1:{listed_port}/v"), clock=TestClock(NOW))
-    services = Services(issuer, verifier, es256, eddsa, rogue,
+    services = Services(issuer, verifier, es256, eddsa, rogue, compromised, retired,
                         listed=f"http://127.0.0.1:{listed_port}")
 
     async def record_paths(scope: dict[str, object], receive: object, send: object) -> None:
@@ -204,13 +211,16 @@ def the_parity_set(s: Services) -> dict[str, str]:
         "unknown issuer": s.credential(7, signer=s.rogue,
                                        public_base="https://elsewhere.example.org"),
         "unknown key": s.credential(8, signer=s.rogue),
+        "compromised key": s.credential(12, signer=s.compromised),
+        "signed after its key retired": s.credential(13, signer=s.retired),
     }
 
 
 EXPECTED = {"valid": "valid", "valid EdDSA": "valid", "revoked": "revoked",
             "suspended": "suspended", "expired": "expired", "not yet valid": "not_yet_valid",
             "forged": "not_genuine", "altered": "not_genuine", "unknown issuer": "not_genuine",
-            "unknown key": "not_genuine"}
+            "unknown key": "not_genuine", "compromised key": "not_genuine",
+            "signed after its key retired": "not_genuine"}
 
 
 def test_the_browser_and_the_server_agree(context: BrowserContext, services: Services) -> None:
