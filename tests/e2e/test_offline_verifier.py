@@ -237,6 +237,10 @@ def test_the_browser_and_the_server_agree(context: BrowserContext, services: Ser
         if (browser["state"], browser["reason"]) != (server["state"], server["reason"]):
             disagreements.append((name, server["reason"], browser["reason"], browser.get("checks")))
     assert not disagreements, disagreements
+    for text in (f"{services.verifier}/v#1123", f"{services.verifier}/v#2" + "0" * 17):
+        server_error = httpx.post(f"{services.verifier}/verify", json={"qr": text})
+        assert server_error.status_code == 400
+        assert in_browser(page, text)["error"] == server_error.json()["error"], text
 
 
 def test_with_the_signed_trust_list_too(context: BrowserContext, services: Services) -> None:
@@ -327,6 +331,10 @@ def test_offline_from_the_cache_with_the_data_age(context: BrowserContext,
         assert "Checked on this device, with data 3 hours old." in text, text
         page.screenshot(path=str(ARTIFACTS / f"offline-{name.replace(' ', '-')}.png"),
                         full_page=True)
+    page.goto("about:blank")
+    page.goto(f"{services.verifier}/v#1123")  # no credential: the error POST /verify gives
+    state, text = shown(page)
+    assert state == "error" and "QR code" in text, text
     assert services.paths[before:] == [], "a request reached the verifier while offline"
 
 

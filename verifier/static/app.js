@@ -210,7 +210,8 @@ async function verify(body, text = null) {
   } catch {
     // No network: scanned text is checked on this device with its cached data.
     const verdict = text === null ? null : await checkOnDevice(text).catch(() => null);
-    show(verdict ? { kind: "verdict", verdict } : { kind: "error", code: "network" });
+    show(verdict?.error ? { kind: "error", code: verdict.error, detail: verdict.detail }
+      : verdict ? { kind: "verdict", verdict } : { kind: "error", code: "network" });
     return;
   }
   let answer = null;

@@ -20,8 +20,9 @@ async function trustListHolds(document) {
 }
 
 /** The verdict on `text` (QR text or a token), checked on this device. With `refresh` the data
- *  is fetched first (an unknown key then means Not genuine, as on the server). Null when this
- *  device has no data at all. */
+ *  is fetched first (an unknown key then means Not genuine, as on the server). Text that holds no
+ *  credential is `{error: code}`, the code POST /verify answers with; null when this device has
+ *  no data at all. */
 export async function checkOnDevice(text, { refresh = false } = {}) {
   const now = Date.now();
   const { record, fresh } = await currentData(now, { force: refresh, accept: trustListHolds });
@@ -33,7 +34,7 @@ export async function checkOnDevice(text, { refresh = false } = {}) {
     token = decodeQrText(text, dictionary ? { 1: dictionary } : {}, record.document.limits);
   } catch (err) {
     if (!(err instanceof OfflineError)) throw err;
-    return { state: "not_genuine", reason: "malformed", code: err.code, offline: dataAge(record, now) };
+    return { error: err.code, detail: err.detail };  // as POST /verify's 400 for such text
   }
   const result = await verifyToken(token, data, { now, fresh });
   return { ...result.verdict, checks: result.checks,
