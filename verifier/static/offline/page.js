@@ -34,7 +34,7 @@ export async function checkOnDevice(text, { refresh = false } = {}) {
     token = decodeQrText(text, dictionary ? { 1: dictionary } : {}, record.document.limits);
   } catch (err) {
     if (!(err instanceof OfflineError)) throw err;
-    return { error: err.code, detail: err.detail };  // as POST /verify's 400 for such text
+    return { error: err.code, detail: err.detail };  // as POST /verify's 422 for such text
   }
   const result = await verifyToken(token, data, { now, fresh });
   return { ...result.verdict, checks: result.checks,
