@@ -43,6 +43,9 @@ OFFLINE_FILES = {
     "qr.js": ("offline/qr.js", _JS),
     "jws.js": ("offline/jws.js", _JS),
     "verify.js": ("offline/verify.js", _JS),
+    "credential.js": ("offline/credential.js", _JS),
+    "status.js": ("offline/status.js", _JS),
+    "verdict.js": ("offline/verdict.js", _JS),
     "store.js": ("offline/store.js", _JS),
     "page.js": ("offline/page.js", _JS),
     "fflate.js": ("vendor/fflate.js", _JS),
@@ -51,7 +54,6 @@ OFFLINE_FILES = {
 }
 """``/v/offline/{name}``: the offline modules, fflate and the icons, an allow-list of files
 under ``static/`` (as ``web.ASSETS``), so no path ever reaches the file system."""
-DICTIONARY = "qr_dictionary_v1.txt"
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,9 +83,9 @@ def manifest() -> Response:
 
 @router.get("/v/offline/qr-dictionary-v1.txt")
 def dictionary() -> Response:
-    """The v1 preset dictionary (``docs/qr-format.md`` §5), byte for byte."""
-    data = (Path(qr_payload.__file__).parent / DICTIONARY).read_bytes()
-    return Response(data, media_type="text/plain; charset=utf-8",
+    """The v1 preset dictionary (``docs/qr-format.md`` §5), byte for byte (its SHA-256 checked
+    by ``qr_payload.dictionary``)."""
+    return Response(qr_payload.dictionary(1), media_type="text/plain; charset=utf-8",
                     headers=_headers("public, max-age=86400"))
 
 

@@ -44,7 +44,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "offline-verifier"
 SHELL_FILES = ("/v", "/v/manifest.webmanifest", "/v/assets/app.js", "/v/assets/app.css",
                "/v/assets/strings.json", "/v/offline/page.js", "/v/offline/qr.js",
-               "/v/offline/jws.js", "/v/offline/verify.js", "/v/offline/store.js",
+               "/v/offline/jws.js", "/v/offline/verify.js", "/v/offline/credential.js",
+               "/v/offline/status.js", "/v/offline/verdict.js", "/v/offline/store.js",
                "/v/offline/fflate.js", "/v/offline/qr-dictionary-v1.txt",
                "/v/offline/icon-192.png", "/v/offline/icon-512.png")
 """The app shell without what it shares with the online page and loads only on demand (the
