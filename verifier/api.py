@@ -29,7 +29,7 @@ from schemas.http import (
     Send,
     read_body,
 )
-from verifier import inputs, openapi, vcalm, web
+from verifier import inputs, openapi, pwa, vcalm, web
 from verifier.http import (
     JSON_HINT,
     MAX_JSON_BYTES,
@@ -101,9 +101,12 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
                   description="Checks health-professional certificates issued as W3C "
                               "verifiable credentials (vc+jwt).")
     app.state.pramaan = state
+    app.state.pramaan_offline = pwa.OfflineData(
+        settings, pwa.issuers_of(settings, state.verifier.trust), registry=state.verifier.registry)
     app.include_router(verify_router)
     app.include_router(router)
     app.include_router(web.router)
+    app.include_router(pwa.router)
     install_error_handlers(app)
     app.add_middleware(RefuseControlCharacters)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)

@@ -21,7 +21,7 @@ STATIC = Path(__file__).parent / "static"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; media-src 'self' blob:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'")
+    "frame-ancestors 'none'; base-uri 'none'; manifest-src 'self'; worker-src 'self'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",

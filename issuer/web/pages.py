@@ -32,6 +32,7 @@ from issuer.web.common import (
     set_cookie,
     sign_in_page,
 )
+from issuer.web.wallet import SIGN_OUT_CLEARS
 from schemas.errors import Unauthenticated
 
 router = APIRouter(include_in_schema=False)
@@ -112,6 +113,7 @@ def applicant_sign_out(request: Request, session: SessionDep, now: NowDep) -> Re
     applicants.sign_out(session, request.cookies.get(APPLICANT_COOKIE), now=now)
     response = RedirectResponse("/p", 303)
     response.delete_cookie(APPLICANT_COOKIE, path="/")
+    response.headers["Clear-Site-Data"] = SIGN_OUT_CLEARS  # saved certificates (wallet.py)
     return response
 
 

@@ -3,6 +3,8 @@
 // (verifier/verdict.py). All text comes from strings.json, in English or Hindi. Content from the
 // credential is only ever set as textContent.
 
+import { checkOnDevice, describeAge, startOffline } from "../offline/page.js";
+
 const ICONS = {
   valid: "✓", revoked: "✕", not_genuine: "✕", suspended: "!", expired: "!",
   not_yet_valid: "!", cannot_check: "?", error: "?",
@@ -134,6 +136,10 @@ function verdictBox(verdict) {
     box.append(el("p", { class: "verdict__checked" },
       t("verdict.checked", { time: formatMoment(verdict.checkedAt) })));
   }
+  if (verdict.offline) {  // checked on this device: say with data how old (docs/offline.md)
+    box.append(el("p", { class: "verdict__offline", "data-age-ms": verdict.offline.ageMs },
+      t("offline.age", { age: describeAge(verdict.offline.ageMs, t) })));
+  }
   return box;
 }
 
@@ -194,14 +200,18 @@ function show(shown) {
 
 // ---- talking to the verifier ----
 
-async function verify(body) {
+async function verify(body, text = null) {
   show({ kind: "checking" });
   let response;
   try {
+    if (text !== null && navigator.onLine === false) throw new Error("offline");
     response = await fetch("verify", { method: "POST", body, credentials: "omit",
       headers: typeof body === "string" ? { "Content-Type": "application/json" } : {} });
   } catch {
-    show({ kind: "error", code: "network" });
+    // No network: scanned text is checked on this device with its cached data.
+    const verdict = text === null ? null : await checkOnDevice(text).catch(() => null);
+    show(verdict?.error ? { kind: "error", code: verdict.error, detail: verdict.detail }
+      : verdict ? { kind: "verdict", verdict } : { kind: "error", code: "network" });
     return;
   }
   let answer = null;
@@ -217,7 +227,7 @@ async function verify(body) {
 }
 
 function verifyText(text) {
-  return verify(JSON.stringify({ qr: text }));
+  return verify(JSON.stringify({ qr: text }), text);
 }
 
 function fromFragment() {
@@ -320,6 +330,7 @@ async function main() {
   window.addEventListener("hashchange", fromFragment);
   document.body.dataset.ready = "true";
   fromFragment();
+  startOffline();
 }
 
 main();
