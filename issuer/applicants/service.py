@@ -131,6 +131,30 @@ def verify_code(session: Session, *, email: str, code: str, policy: SignInPolicy
     return issue_session(session, email, policy=policy, now=now)
 
 
+@dataclass(frozen=True)
+class CodeState:
+    """Where the latest code for an address stands, to tell a person who typed a wrong one
+    what to do: try again (``tries_left``), or ask for a new one (``expired``, ``used_up``).
+    Codes are recorded alike for registered and unknown addresses, so this tells nothing
+    about the register."""
+
+    expired: bool
+    used_up: bool
+    tries_left: int
+
+
+def code_state(session: Session, *, email: str, policy: SignInPolicy,
+               now: datetime) -> CodeState | None:
+    """The state of the latest code asked for ``email``; None when none was asked."""
+    row = session.scalar(select(SignInCode).where(SignInCode.email == normalise_email(email))
+                         .order_by(SignInCode.id.desc()).limit(1))
+    if row is None:
+        return None
+    tries_left = max(0, policy.max_attempts - row.attempts)
+    return CodeState(expired=row.used_at is not None or row.expires_at <= now,
+                     used_up=tries_left == 0, tries_left=tries_left)
+
+
 def issue_session(session: Session, email: str, *, policy: SignInPolicy,
                   now: datetime) -> SignedIn:
     row, token = sessions.start(session, kind=SESSION_KIND, prefix=SESSION_PREFIX,
