@@ -137,6 +137,44 @@ WORDS.update({
     "event.approved": ("Approved and issued", "स्वीकृत और जारी"),
     "event.rejected": ("Rejected", "अस्वीकृत"),
     "event.document_added": ("Document added", "दस्तावेज़ जोड़ा गया"),
+    "home_title": ("Council certificates online", "परिषद प्रमाणपत्र ऑनलाइन"),
+    "staff_menu": ("Staff menu", "कर्मचारी मेनू"),
+    "role.viewer": ("viewer", "दर्शक"),
+    "role.reviewer": ("reviewer", "समीक्षक"),
+    "role.registrar": ("registrar", "रजिस्ट्रार"),
+    "role.admin": ("administrator", "प्रशासक"),
+    "permanent": ("permanent", "स्थायी"),
+    "provisional": ("provisional", "अनंतिम"),
+    "temporary": ("temporary", "अस्थायी"),
+    "active": ("valid", "वैध"),
+    "suspended": ("suspended", "निलंबित"),
+    "revoked": ("revoked", "रद्द"),
+    "decide": ("Decision", "निर्णय"),
+    "approve_hint": ("You will see what will be issued, to whom, before anything is issued.",
+                     "कुछ भी जारी होने से पहले आप देखेंगे कि क्या और किसे जारी होगा।"),
+    "ask_send": ("Send the question", "प्रश्न भेजें"),
+    "confirm_approve": ("Approve and issue?", "स्वीकृत करें और जारी करें?"),
+    "confirm_intro": (("Approving issues this certificate now, signs it and e-mails it to the "
+                      "holder. Check it before you confirm."), ("स्वीकृति से यह प्रमाणपत्र अभी जारी "
+                      "होगा, हस्ताक्षरित होगा और धारक को ई-मेल होगा। पुष्टि से पहले जाँच लें।")),
+    "issued_to": ("Issued to", "किसे जारी"),
+    "mailed_to": ("E-mailed to", "ई-मेल पता"),
+    "no_email": ("no e-mail address on the register: it is not mailed",
+                 "रजिस्टर में ई-मेल पता नहीं: ई-मेल नहीं होगा"),
+    "and_digilocker": ("and pushed to DigiLocker", "और डिजिलॉकर में भेजा जाएगा"),
+    "effect.good-standing": ("A Good Standing Certificate is valid for six months from today.",
+                             "सुस्थिति प्रमाणपत्र आज से छह महीने तक वैध रहता है।"),
+    "effect.noc": ("A No-Objection Certificate is valid for six months from today.",
+                   "अनापत्ति प्रमाणपत्र आज से छह महीने तक वैध रहता है।"),
+    "effect.duplicate": (("The holder's current Registration Certificate is revoked as "
+                         "superseded, so a lost copy no longer verifies."), ("धारक का वर्तमान "
+                         "पंजीकरण प्रमाणपत्र प्रतिस्थापित मानकर रद्द होगा, ताकि खोई प्रति सत्यापित "
+                         "न हो।")),
+    "effect.renewal": (("The register's licence period is extended to the date below and earlier "
+                       "Registration Certificates are superseded."), ("रजिस्टर में लाइसेंस अवधि "
+                       "नीचे दी गई तिथि तक बढ़ेगी और पहले के पंजीकरण प्रमाणपत्र प्रतिस्थापित होंगे।")),
+    "confirm_issue": ("Yes, issue and e-mail it", "हाँ, जारी करें और ई-मेल करें"),
+    "cancel": ("Cancel", "वापस जाएँ"),
 })
 
 

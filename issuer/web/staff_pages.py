@@ -10,15 +10,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from issuer.applications import reports, review, service
 from issuer.applications.api import document_response
+from issuer.applications.models import Application
 from issuer.applications.review_api import registry_record
 from issuer.auth import service as auth
 from issuer.auth.service import Staff
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
 from issuer.state import IssuerState
+from issuer.web.approval import approval_summary
 from issuer.web.common import (
     STAFF_COOKIE,
     Csrf,
@@ -27,11 +30,12 @@ from issuer.web.common import (
     check_csrf,
     check_sign_in_csrf,
     csrf_token,
+    problem,
     render,
     set_cookie,
     sign_in_page,
 )
-from schemas.errors import InvalidData, Unauthenticated
+from schemas.errors import InvalidData, InvalidTransition, PramaanError, Unauthenticated
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,19 +87,31 @@ def staff_queue(request: Request, session: SessionDep, state: StateDep,
                         certificate_type=type or None)
     councils = sorted(state.registry.councils) if "*" in staff.councils else staff.councils
     return render(request, "s_queue.html", staff=staff, applications=rows, councils=councils,
-                  council=council, type=type, types=list(state.registry.certificate_types))
+                  council=council, type=type,
+                  types=list(state.registry.certificate_types.values()))
 
 
 @router.get("/s/applications/{application_id}")
 def staff_detail(application_id: DbId, request: Request, session: SessionDep,
                  state: StateDep) -> Response:
     staff = _staff(request, session, state)
-    row = review.get_for_staff(session, staff, application_id)
-    return render(request, "s_application.html", staff=staff, application=row,
+    return _detail_page(request, session, state, staff,
+                        review.get_for_staff(session, staff, application_id))
+
+
+def _detail_page(request: Request, session: Session, state: IssuerState, staff: Staff,
+                 row: Application, *, status_code: int = 200,
+                 problem: dict[str, str] | None = None, form: str = "",
+                 typed: str = "") -> Response:
+    """The review desk; after a refused form post, with the problem beside that ``form`` and
+    what was typed in it."""
+    return render(request, "s_application.html", status_code=status_code,
+                  here=f"/s/applications/{row.id}", staff=staff, application=row,
                   record=registry_record(session, row.registration),
                   history=service.history(session, row),
                   documents=service.documents(session, row),
                   can_approve=staff.can("approve", row.council_id),
+                  problem=problem, problem_form=form, typed=typed,
                   csrf=csrf_token(state, request.cookies[STAFF_COOKIE]))
 
 
@@ -106,6 +122,26 @@ def staff_document(application_id: DbId, document_id: DbId, request: Request,
     return document_response(state, service.get_document(session, row, document_id))
 
 
+@router.get("/s/applications/{application_id}/approve")
+def staff_confirm_approve(application_id: DbId, request: Request, session: SessionDep,
+                          state: StateDep) -> Response:
+    """Approving issues and mails a certificate at once: first, what will be issued to whom."""
+    staff = _staff(request, session, state)
+    row = review.get_for_staff(session, staff, application_id)
+    staff.require("approve", row.council_id)
+    return _confirm_page(request, session, state, staff, row)
+
+
+def _confirm_page(request: Request, session: Session, state: IssuerState, staff: Staff,
+                  row: Application, *, status_code: int = 200,
+                  problem: dict[str, str] | None = None) -> Response:
+    return render(request, "s_approve.html", status_code=status_code,
+                  here=f"/s/applications/{row.id}/approve", staff=staff, application=row,
+                  summary=approval_summary(row, state.registry),
+                  record=registry_record(session, row.registration), problem=problem,
+                  csrf=csrf_token(state, request.cookies[STAFF_COOKIE]))
+
+
 @router.post("/s/applications/{application_id}/approve")
 def staff_approve(application_id: DbId, request: Request, csrf: Csrf, session: SessionDep,
                   state: StateDep, now: NowDep,
@@ -114,28 +150,50 @@ def staff_approve(application_id: DbId, request: Request, csrf: Csrf, session: S
     staff = _acting_staff(request, session, state, csrf)
     try:
         until = date.fromisoformat(renewed_until) if renewed_until.strip() else None
-    except ValueError as err:
-        raise InvalidData("renewed_until must be a date (YYYY-MM-DD)",
-                          field="renewed_until") from err
-    review.approve(session, staff, application_id, context=state.issue_context(session),
-                   now=now, renewed_until=until, note=note.strip() or None)
+    except ValueError:
+        until = None
+    try:
+        if renewed_until.strip() and until is None:
+            raise InvalidData("renewed_until must be a date (YYYY-MM-DD)", field="renewed_until")
+        with session.begin_nested():
+            review.approve(session, staff, application_id, context=state.issue_context(session),
+                           now=now, renewed_until=until, note=note.strip() or None)
+    except (InvalidData, InvalidTransition) as err:
+        row = review.get_for_staff(session, staff, application_id)
+        session.refresh(row)
+        return _confirm_page(request, session, state, staff, row, status_code=err.http_status,
+                             problem=problem(request, err))
     return RedirectResponse(f"/s/applications/{application_id}", 303)
 
 
 @router.post("/s/applications/{application_id}/reject")
-def staff_reject(application_id: DbId, request: Request, csrf: Csrf, reason: Text,
-                 session: SessionDep, state: StateDep, now: NowDep) -> Response:
+def staff_reject(application_id: DbId, request: Request, csrf: Csrf, session: SessionDep,
+                 state: StateDep, now: NowDep, reason: Text = "") -> Response:
     staff = _acting_staff(request, session, state, csrf)
-    review.reject(session, staff, application_id, reason=reason, now=now)
+    try:
+        review.reject(session, staff, application_id, reason=reason, now=now)
+    except (InvalidData, InvalidTransition) as err:
+        return _refused(request, session, state, staff, application_id, err, "reject", reason)
     return RedirectResponse(f"/s/applications/{application_id}", 303)
 
 
 @router.post("/s/applications/{application_id}/query")
-def staff_query(application_id: DbId, request: Request, csrf: Csrf, question: Text,
-                session: SessionDep, state: StateDep, now: NowDep) -> Response:
+def staff_query(application_id: DbId, request: Request, csrf: Csrf, session: SessionDep,
+                state: StateDep, now: NowDep, question: Text = "") -> Response:
     staff = _acting_staff(request, session, state, csrf)
-    review.ask(session, staff, application_id, question=question, now=now)
+    try:
+        review.ask(session, staff, application_id, question=question, now=now)
+    except (InvalidData, InvalidTransition) as err:
+        return _refused(request, session, state, staff, application_id, err, "query", question)
     return RedirectResponse(f"/s/applications/{application_id}", 303)
+
+
+def _refused(request: Request, session: Session, state: IssuerState, staff: Staff,
+             application_id: int, err: PramaanError, form: str, typed: str) -> Response:
+    row = review.get_for_staff(session, staff, application_id)
+    session.refresh(row)
+    return _detail_page(request, session, state, staff, row, status_code=err.http_status,
+                        problem=problem(request, err), form=form, typed=typed)
 
 
 @router.get("/s/sla")
