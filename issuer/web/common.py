@@ -29,10 +29,10 @@ from issuer.state import IssuerState
 from issuer.web.i18n import LANGUAGES, translator
 from issuer.web.problems import problem_text
 from schemas.credential import time_for_people
-from schemas.errors import CsrfRejected, PramaanError, Unauthenticated
+from schemas.errors import CsrfRejected, InvalidData, PramaanError, Unauthenticated
 
 APPLICANT_COOKIE, STAFF_COOKIE, LANG_COOKIE = "pramaan_applicant", "pramaan_staff", "lang"
-PENDING_EMAIL_COOKIE = "pramaan_signin"
+PENDING_EMAIL_COOKIE, STAFF_PENDING_COOKIE = "pramaan_signin", "pramaan_staff_signin"
 """The address a sign-in code was last sent to from this browser, so the code page (a GET,
 after post/redirect/get) can show it and be reloaded or switched in language safely."""
 PRE_SESSION_COOKIE, PRE_SESSION_PREFIX = "pramaan_pre", "pre_"
@@ -104,6 +104,16 @@ def _page_of(path: str) -> str:
 def problem(request: Request, err: PramaanError) -> dict[str, str]:
     """What a form shows of ``err``: its code and a sentence in the page's language."""
     return {"code": err.code, "text": problem_text(err, language(request))}
+
+
+def checked_email(email: str) -> str:
+    """The address typed into a sign-in form, or ``InvalidData`` naming the field."""
+    from pydantic import EmailStr, TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(EmailStr).validate_python(email.strip())
+    except ValidationError as err:
+        raise InvalidData("this is not an e-mail address", field="email") from err
 
 
 def csrf_token(state: IssuerState, session_token: str) -> str:

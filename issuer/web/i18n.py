@@ -175,6 +175,13 @@ WORDS.update({
                        "नीचे दी गई तिथि तक बढ़ेगी और पहले के पंजीकरण प्रमाणपत्र प्रतिस्थापित होंगे।")),
     "confirm_issue": ("Yes, issue and e-mail it", "हाँ, जारी करें और ई-मेल करें"),
     "cancel": ("Cancel", "वापस जाएँ"),
+    "staff_email": ("Your work e-mail", "आपका कार्यालय ई-मेल"),
+    "staff_code_sent_to": (("If this address has a staff account, a 6-digit code is on its way "
+                           "to"), ("यदि इस पते का कर्मचारी खाता है, तो 6 अंकों का कोड भेजा जा रहा "
+                           "है:")),
+    "token_sign_in": ("Sign in with an API token instead", "इसके बजाय API टोकन से साइन इन करें"),
+    "token_refused": ("This token does not work: it is wrong, expired or revoked.",
+                      "यह टोकन काम नहीं करता: यह गलत, समाप्त या रद्द है।"),
 })
 
 

@@ -32,6 +32,7 @@ from issuer.web.common import (
     Text,
     check_csrf,
     check_sign_in_csrf,
+    checked_email,
     csrf_token,
     problem,
     render,
@@ -44,15 +45,6 @@ router = APIRouter(include_in_schema=False)
 OptionalUpload = Annotated[UploadFile | None, File()]
 """The file input of a form where a document is optional: a browser sends an empty part with
 no file name when none was chosen."""
-
-
-def checked_email(email: str) -> str:
-    from pydantic import EmailStr, TypeAdapter, ValidationError
-
-    try:
-        return TypeAdapter(EmailStr).validate_python(email.strip())
-    except ValidationError as err:
-        raise InvalidData("this is not an e-mail address", field="email") from err
 
 
 def _applicant(request: Request, session: Session, now: datetime) -> Applicant:

@@ -1,7 +1,8 @@
 """Server-rendered pages for council staff under ``/s``: the queue, an application, decisions
-and the SLA report. Signing in with a staff token starts a server-side session; the
-``SameSite=Strict`` cookie holds that session's secret, never the token, and signing out (or the
-token's expiry or revocation) ends it."""
+and the SLA report. Staff sign in as people, with a code mailed to their account's address
+(``issuer.auth.accounts``); an API token still opens a session (scripts, the demo). Either way a
+server-side session starts; the ``SameSite=Strict`` cookie holds that session's secret, never a
+token, and signing out (or the account's disabling, the token's expiry or revocation) ends it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from issuer.applications import reports, review, service
 from issuer.applications.api import document_response
 from issuer.applications.models import Application
 from issuer.applications.review_api import registry_record
+from issuer.auth import accounts
 from issuer.auth import service as auth
 from issuer.auth.service import Staff
 from issuer.deps import NowDep, SessionDep, StateDep
@@ -24,24 +26,35 @@ from issuer.state import IssuerState
 from issuer.web.approval import approval_summary
 from issuer.web.common import (
     STAFF_COOKIE,
+    STAFF_PENDING_COOKIE,
     Csrf,
     SignInCsrf,
     Text,
     check_csrf,
     check_sign_in_csrf,
+    checked_email,
     csrf_token,
     problem,
     render,
     set_cookie,
     sign_in_page,
 )
-from schemas.errors import InvalidData, InvalidTransition, PramaanError, Unauthenticated
+from schemas.errors import (
+    InvalidData,
+    InvalidTransition,
+    PramaanError,
+    RateLimited,
+    Unauthenticated,
+)
 
 router = APIRouter(include_in_schema=False)
 
 
 def _staff(request: Request, session: SessionDep, state: IssuerState) -> Staff:
-    return auth.authenticate_page(session, request.cookies.get(STAFF_COOKIE), now=state.clock())
+    secret = request.cookies.get(STAFF_COOKIE)
+    if secret and secret.startswith(accounts.SESSION_PREFIX):
+        return accounts.authenticate_page(session, secret, now=state.clock())
+    return auth.authenticate_page(session, secret, now=state.clock())
 
 
 def _acting_staff(request: Request, session: SessionDep, state: IssuerState,
@@ -53,19 +66,75 @@ def _acting_staff(request: Request, session: SessionDep, state: IssuerState,
 
 @router.get("/s")
 def staff_start(request: Request, state: StateDep) -> Response:
-    return sign_in_page(request, state, "s_sign_in.html")
+    return sign_in_page(request, state, "s_sign_in.html", step="email",
+                        email=request.cookies.get(STAFF_PENDING_COOKIE, ""))
+
+
+@router.post("/s/code")
+def staff_send_code(request: Request, email: Annotated[str, Form(max_length=254), Clean],
+                    session: SessionDep, state: StateDep, now: NowDep,
+                    csrf: SignInCsrf = "") -> Response:
+    """Mail a one-time code to a staff account's address, then the code page (post/redirect/
+    get, as for professionals)."""
+    from issuer.mail.transport import transport_for
+
+    check_sign_in_csrf(request, state, csrf)
+    try:
+        address = checked_email(email)
+        accounts.start_sign_in(session, email=address, client=_client(request),
+                               policy=state.sign_in_policy, now=now,
+                               send=transport_for(state.settings).send,
+                               sender=state.settings.mail_from)
+    except (InvalidData, RateLimited) as err:
+        return sign_in_page(request, state, "s_sign_in.html", step="email", here="/s",
+                            status_code=err.http_status, email=email,
+                            problem=problem(request, err))
+    response = RedirectResponse("/s/code", 303)
+    set_cookie(response, state, STAFF_PENDING_COOKIE, address, "strict")
+    return response
+
+
+@router.get("/s/code")
+def staff_code_page(request: Request, session: SessionDep, state: StateDep, now: NowDep,
+                    wrong: bool = False) -> Response:
+    email = request.cookies.get(STAFF_PENDING_COOKIE, "")
+    if not email:
+        return RedirectResponse("/s", 303)
+    code = accounts.code_state(session, email=email, policy=state.sign_in_policy,
+                               now=now) if wrong else None
+    return sign_in_page(request, state, "s_sign_in.html", step="code", email=email,
+                        wrong=wrong, code=code, status_code=401 if wrong else 200)
+
+
+@router.post("/s/verify")
+def staff_verify(request: Request, email: Annotated[str, Form(max_length=254), Clean],
+                 code: Annotated[str, Form(max_length=12), Clean], session: SessionDep,
+                 state: StateDep, now: NowDep, csrf: SignInCsrf = "") -> Response:
+    check_sign_in_csrf(request, state, csrf)
+    signed = accounts.verify_code(session, email=email, code=code,
+                                  policy=state.sign_in_policy, now=now)
+    if signed is None:  # redirected, not raised: the counted attempt is committed
+        response = RedirectResponse("/s/code?wrong=1", 303)
+        set_cookie(response, state, STAFF_PENDING_COOKIE, email, "strict")
+        return response
+    response = RedirectResponse("/s/queue", 303)
+    set_cookie(response, state, STAFF_COOKIE, signed[1], "strict")
+    response.delete_cookie(STAFF_PENDING_COOKIE, path="/")
+    return response
 
 
 @router.post("/s/sign-in")
 def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200), Clean],
                   session: SessionDep, state: StateDep, now: NowDep,
                   csrf: SignInCsrf = "") -> Response:
+    """Sign in with an API token (kept for scripts and the demo; people use their address)."""
     check_sign_in_csrf(request, state, csrf)
     try:
         _staff, secret = auth.start_page_session(session, token, now=now,
                                                  ttl=state.sign_in_policy.session_ttl)
-    except Unauthenticated:
-        return sign_in_page(request, state, "s_sign_in.html", problem=True, status_code=401)
+    except Unauthenticated as err:
+        return sign_in_page(request, state, "s_sign_in.html", step="email", here="/s",
+                            token_problem=True, status_code=err.http_status)
     response = RedirectResponse("/s/queue", 303)
     set_cookie(response, state, STAFF_COOKIE, secret, "strict")
     return response
@@ -73,10 +142,18 @@ def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200), 
 
 @router.post("/s/sign-out")
 def staff_sign_out(request: Request, session: SessionDep, now: NowDep) -> Response:
-    auth.end_page_session(session, request.cookies.get(STAFF_COOKIE), now=now)
+    secret = request.cookies.get(STAFF_COOKIE)
+    if secret and secret.startswith(accounts.SESSION_PREFIX):
+        accounts.end_page_session(session, secret, now=now)
+    else:
+        auth.end_page_session(session, secret, now=now)
     response = RedirectResponse("/s", 303)
     response.delete_cookie(STAFF_COOKIE, path="/")
     return response
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.get("/s/queue")
