@@ -59,7 +59,8 @@ def application_message(mail: ApplicationMail, *, sender: str, message_id: str,
                         now: datetime) -> EmailMessage:
     n = mail.application_id
     if mail.event == QUERIED:
-        subject = f"{mail.council} has a question about application #{n} / परिषद का प्रश्न"
+        subject = (f"{mail.council} has a question about application #{n} / "
+                   f"{mail.council_hi} का प्रश्न")
         en = (f"Dear {mail.name},\n\n{mail.council} has a question about your application #{n} "
               f"for a {mail.title}:\n\n“{mail.message}”\n\nPlease answer it (and add a document "
               "if asked) on your application page:")

@@ -205,6 +205,7 @@ def _detail_page(request: Request, session: Session, state: IssuerState, row: Ap
     return render(request, "p_application.html", status_code=status_code,
                   here=f"/p/applications/{row.id}", application=row, history=history,
                   question=apply_forms.open_question(row, history),
+                  council=state.registry.council(row.council_id),
                   form=apply_forms.form_for(row.kind, state.registry),
                   documents=service.documents(session, row), problem=problem, typed=typed,
                   csrf=csrf_token(state, request.cookies[APPLICANT_COOKIE]))
