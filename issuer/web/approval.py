@@ -39,7 +39,7 @@ def approval_summary(application: Application, registry: Registry) -> ApprovalSu
         title, title_hi = cert_type.title, cert_type.title_hi
     return ApprovalSummary(
         title=title, title_hi=title_hi, holder=professional.name,
-        registration=f"{application.council_id.upper()} {registration.registration_number}",
+        registration=registration.registration_number,
         council=council.name, council_hi=council.name_hi,
         details=tuple((k, str(v)) for k, v in application.details.items()),
         email=professional.email, digilocker=bool(professional.digilocker_id),

@@ -175,6 +175,7 @@ WORDS.update({
                        "नीचे दी गई तिथि तक बढ़ेगी और पहले के पंजीकरण प्रमाणपत्र प्रतिस्थापित होंगे।")),
     "confirm_issue": ("Yes, issue and e-mail it", "हाँ, जारी करें और ई-मेल करें"),
     "cancel": ("Cancel", "वापस जाएँ"),
+    "register_email": ("E-mail on the register", "रजिस्टर में ई-मेल"),
     "question_from": ("Question from the {name}", "{name} का प्रश्न"),
     "staff_email": ("Your work e-mail", "आपका कार्यालय ई-मेल"),
     "staff_code_sent_to": (("If this address has a staff account, a 6-digit code is on its way "

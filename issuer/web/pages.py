@@ -39,7 +39,7 @@ from issuer.web.common import (
     set_cookie,
     sign_in_page,
 )
-from schemas.errors import InvalidData, InvalidRequest, RateLimited, Unauthenticated
+from schemas.errors import InvalidData, InvalidRequest, NotFound, RateLimited, Unauthenticated
 
 router = APIRouter(include_in_schema=False)
 OptionalUpload = Annotated[UploadFile | None, File()]
@@ -55,6 +55,20 @@ def _applicant(request: Request, session: Session, now: datetime) -> Applicant:
 def stylesheet() -> Response:
     return Response((Path(__file__).parent / "static" / "style.css").read_bytes(),
                     media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+
+FONTS = Path(__file__).parents[1] / "delivery" / "fonts"
+PAGE_FONTS = frozenset({"NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"})
+
+
+@router.get("/assets/fonts/{name}")
+def font(name: str) -> Response:
+    """The Devanagari font the PDFs embed, for phones and desktops without one (the pages'
+    ``@font-face`` asks for it only for Devanagari text, so an English page never loads it)."""
+    if name not in PAGE_FONTS:
+        raise NotFound(f"there is no font {name!r}")
+    return Response((FONTS / name).read_bytes(), media_type="font/ttf",
+                    headers={"Cache-Control": "public, max-age=604800"})
 
 
 # -- professionals ------------------------------------------------------------------------------
