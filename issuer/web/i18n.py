@@ -7,11 +7,15 @@ LANGUAGES = ("en", "hi")
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("Pramaan: council certificates online", "प्रमाण: परिषद प्रमाणपत्र ऑनलाइन"),
     "for_professionals": ("For professionals", "पेशेवरों के लिए"),
-    "for_staff": ("For council staff", "परिषद कर्मचारियों के लिए"),
+    "for_staff": ("For council and board staff", "परिषद एवं बोर्ड कर्मचारियों के लिए"),
     "email": ("Your registered e-mail", "आपका पंजीकृत ई-मेल"),
     "send_code": ("Send me a sign-in code", "मुझे साइन-इन कोड भेजें"),
-    "code_sent": ("If this address is on a council's register, a 6-digit code is on its way.",
-                  "यदि यह पता किसी परिषद के रजिस्टर में है, तो 6 अंकों का कोड भेजा जा रहा है।"),
+    "code_sent": (
+        ("If this address is on a council's or board's register, a 6-digit code is on its "
+         "way."),
+        ("यदि यह पता किसी परिषद या बोर्ड के रजिस्टर में है, तो 6 अंकों का कोड भेजा जा रहा "
+         "है।"),
+    ),
     "code": ("Sign-in code", "साइन-इन कोड"),
     "sign_in": ("Sign in", "साइन इन करें"),
     "sign_out": ("Sign out", "साइन आउट"),
@@ -30,7 +34,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "application": ("Application", "आवेदन"),
     "state": ("Status", "स्थिति"),
     "submitted": ("Submitted", "जमा किया गया"),
-    "queried": ("Question from the council", "परिषद का प्रश्न"),
+    "queried": ("Question asked", "प्रश्न पूछा गया"),
     "answered": ("Answered", "उत्तर दिया गया"),
     "approved": ("Approved", "स्वीकृत"),
     "rejected": ("Rejected", "अस्वीकृत"),
@@ -73,9 +77,12 @@ WORDS: dict[str, tuple[str, str]] = {
 
 WORDS.update({
     "brand": ("Pramaan", "प्रमाण"),
-    "code_sent_to": (("If this address is on a council's register, a 6-digit code is on its way "
-                     "to"), ("यदि यह पता किसी परिषद के रजिस्टर में है, तो 6 अंकों का कोड भेजा जा "
-                     "रहा है:")),
+    "code_sent_to": (
+        ("If this address is on a council's or board's register, a 6-digit code is on its "
+         "way to"),
+        ("यदि यह पता किसी परिषद या बोर्ड के रजिस्टर में है, तो 6 अंकों का कोड भेजा जा रहा "
+         "है:"),
+    ),
     "change_address": ("Use another address", "दूसरा पता दें"),
     "code_expired": (("This code has expired or was replaced by a newer one. Ask for a new code "
                      "below."), ("इस कोड की अवधि समाप्त हो गई है या इसकी जगह नया कोड भेजा गया है। "
@@ -116,23 +123,34 @@ WORDS.update({
     "add_document": ("Add a document", "दस्तावेज़ जोड़ें"),
     "you_submitted": ("What you submitted", "आपने क्या जमा किया"),
     "the_council": ("the council", "परिषद"),
-    "next.submitted": (("The council reviews your application. You will get an e-mail when it "
-                       "decides or has a question."), ("परिषद आपके आवेदन की समीक्षा करेगी। निर्णय "
-                       "होने पर या प्रश्न होने पर आपको ई-मेल मिलेगा।")),
-    "next.queried": (("The council has a question. Answer it below; the review goes on once you "
-                     "send your answer."), ("परिषद का एक प्रश्न है। नीचे उत्तर दें; उत्तर भेजते ही "
-                     "समीक्षा आगे बढ़ेगी।")),
-    "next.answered": (("The council has your answer and goes on with the review. You will get "
-                      "an e-mail when it decides."), ("परिषद को आपका उत्तर मिल गया है और समीक्षा "
-                      "जारी है। निर्णय होने पर आपको ई-मेल मिलेगा।")),
+    "next.submitted": (
+        ("Your application will be reviewed. You will get an e-mail when it is decided or "
+         "if there is a question."),
+        ("आपके आवेदन की समीक्षा की जाएगी। निर्णय होने पर या कोई प्रश्न होने पर आपको ई-मेल "
+         "मिलेगा।"),
+    ),
+    "next.queried": (
+        ("A question was asked about your application. Answer it below; the review goes on "
+         "once you send your answer."),
+        ("आपके आवेदन पर एक प्रश्न पूछा गया है। नीचे उत्तर दें; उत्तर भेजते ही समीक्षा आगे "
+         "बढ़ेगी।"),
+    ),
+    "next.answered": (
+        ("Your answer has been received and the review goes on. You will get an e-mail "
+         "when it is decided."),
+        "आपका उत्तर मिल गया है और समीक्षा जारी है। निर्णय होने पर आपको ई-मेल मिलेगा।",
+    ),
     "next.approved": (("Approved: the certificate has been issued and e-mailed to you. You can "
                       "also download it here."), ("स्वीकृत: प्रमाणपत्र जारी कर आपको ई-मेल किया गया "
                       "है। आप इसे यहाँ से भी डाउनलोड कर सकते हैं।")),
-    "next.rejected": (("The council did not approve this application, for the reason below. You "
-                      "may apply again once it no longer applies."), ("परिषद ने नीचे दिए कारण से "
-                      "यह आवेदन स्वीकृत नहीं किया। कारण दूर होने पर आप फिर से आवेदन कर सकते हैं।")),
+    "next.rejected": (
+        ("This application was not approved, for the reason below. You may apply again "
+         "once it no longer applies."),
+        ("यह आवेदन नीचे दिए कारण से स्वीकृत नहीं हुआ। कारण दूर होने पर आप फिर से आवेदन कर "
+         "सकते हैं।"),
+    ),
     "event.submitted": ("Application submitted", "आवेदन जमा किया गया"),
-    "event.queried": ("The council asked a question", "परिषद ने प्रश्न पूछा"),
+    "event.queried": ("Question asked", "प्रश्न पूछा गया"),
     "event.answered": ("Answer sent", "उत्तर भेजा गया"),
     "event.approved": ("Approved and issued", "स्वीकृत और जारी"),
     "event.rejected": ("Rejected", "अस्वीकृत"),

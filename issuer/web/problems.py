@@ -58,7 +58,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                        "है।")),
     RegistrationNotCurrent.code: (("This registration is not current. A lapsed registration is "
                                  "restored at the council's office, not online."),
-                                 ("यह पंजीकरण वर्तमान में वैध नहीं है। समाप्त पंजीकरण परिषद "
+                                 ("यह पंजीकरण वर्तमान में वैध नहीं है। समाप्त पंजीकरण परिषद/बोर्ड के "
                                  "कार्यालय में बहाल होता है, ऑनलाइन नहीं।")),
     RegistrationNotPermanent.code: ("A No-Objection Certificate needs a permanent registration.",
                                    "अनापत्ति प्रमाणपत्र के लिए स्थायी पंजीकरण आवश्यक है।"),
@@ -84,7 +84,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "again."), ("यह फ़ॉर्म बहुत देर तक खुला रहा या किसी अन्य पृष्ठ से आया। कृपया इसे "
                   "फिर से भेजें।")),
     Forbidden.code: ("Your account may not do this for this council.",
-                       "आपका खाता इस परिषद के लिए यह कार्य नहीं कर सकता।"),
+                       "आपका खाता इस परिषद/बोर्ड के लिए यह कार्य नहीं कर सकता।"),
     NotFound.code: ("There is no such page, or it is not yours to see.",
                   "ऐसा कोई पृष्ठ नहीं है, या इसे देखने की अनुमति आपको नहीं है।"),
     MethodNotAllowed.code: ("This page cannot be opened this way. Please go back.",

@@ -228,3 +228,20 @@ def test_the_application_page_shows_what_was_submitted_in_words_and_india_time(
     assert "good-standing" not in page.split("<main>")[1].replace("kind=good-standing", "")
     assert not re.search(r"\(\d+ B\)", page) and "1 KB" in page
     assert "IST" in page and "UTC" not in page
+
+
+def test_a_board_s_applicant_reads_board_not_council(
+        client: TestClient, browser: TestClient, settings: IssuerSettings, person: MakePerson,
+        staff: Staff) -> None:
+    someone = person(council_id="hhom", registration_number="HHB/2016/0000042")
+    application = client.post("/me/applications", json=gsc(someone),
+                              headers=someone.headers).json()["id"]
+    asked = client.post(f"/review/applications/{application}/query",
+                        json={"question": "Which regulator?"},
+                        headers=staff("reviewer", councils=("hhom",)))
+    assert asked.status_code == 200, asked.text
+    _page_sign_in(browser, settings, someone.email)
+    page = browser.get(f"/p/applications/{application}?lang=hi").text
+    main = page.split("<main>")[1]
+    assert "हरियाणा होम्योपैथिक चिकित्सा बोर्ड का प्रश्न" in main
+    assert "परिषद" not in main
