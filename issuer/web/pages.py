@@ -103,10 +103,16 @@ def applicant_send_code(request: Request, email: Annotated[str, Form(max_length=
                                  policy=state.sign_in_policy, now=now,
                                  send=transport_for(state.settings).send,
                                  sender=state.settings.mail_from)
-    except (InvalidData, RateLimited) as err:
+    except InvalidData as err:
         return sign_in_page(request, state, "p_sign_in.html", step="email", here="/p",
                             status_code=err.http_status, email=email,
                             problem=problem(request, err))
+    except RateLimited as err:  # the codes already sent still work: stay on the code step
+        response = sign_in_page(request, state, "p_sign_in.html", step="code", here="/p/code",
+                                status_code=err.http_status, email=address,
+                                problem=problem(request, err))
+        set_cookie(response, state, PENDING_EMAIL_COOKIE, address, "strict")
+        return response
     response = RedirectResponse("/p/code", 303)
     set_cookie(response, state, PENDING_EMAIL_COOKIE, address, "strict")
     return response

@@ -85,10 +85,16 @@ def staff_send_code(request: Request, email: Annotated[str, Form(max_length=254)
                                policy=state.sign_in_policy, now=now,
                                send=transport_for(state.settings).send,
                                sender=state.settings.mail_from)
-    except (InvalidData, RateLimited) as err:
+    except InvalidData as err:
         return sign_in_page(request, state, "s_sign_in.html", step="email", here="/s",
                             status_code=err.http_status, email=email,
                             problem=problem(request, err))
+    except RateLimited as err:  # the codes already sent still work: stay on the code step
+        response = sign_in_page(request, state, "s_sign_in.html", step="code", here="/s/code",
+                                status_code=err.http_status, email=address,
+                                problem=problem(request, err))
+        set_cookie(response, state, STAFF_PENDING_COOKIE, address, "strict")
+        return response
     response = RedirectResponse("/s/code", 303)
     set_cookie(response, state, STAFF_PENDING_COOKIE, address, "strict")
     return response

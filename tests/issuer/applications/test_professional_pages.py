@@ -245,3 +245,20 @@ def test_a_board_s_applicant_reads_board_not_council(
     main = page.split("<main>")[1]
     assert "हरियाणा होम्योपैथिक चिकित्सा बोर्ड का प्रश्न" in main
     assert "परिषद" not in main
+
+
+def test_too_many_codes_keep_the_code_step(
+        browser: TestClient, settings: IssuerSettings,
+        make_registration: Callable[..., Registration]) -> None:
+    email = "eager@example.org"
+    make_registration(professional={"email": email})
+    csrf = _page_csrf(browser, "/p")
+    for _ in range(5):
+        assert browser.post("/p/sign-in", data={"email": email, "csrf": csrf},
+                            follow_redirects=False).status_code == 303
+    browser.get("/p/code?lang=hi")
+    limited = browser.post("/p/sign-in", data={"email": email, "csrf": csrf})
+    assert limited.status_code == 429 and 'data-error="request.rate_limited"' in limited.text
+    assert 'id="code"' in limited.text and email in limited.text
+    assert "मिला हुआ नवीनतम कोड उपयोग करें" in limited.text
+    assert mails_to(settings.maildir, email) == 5, "the refused request mailed nothing"
