@@ -17,6 +17,7 @@ from issuer.applications import reports, review, service
 from issuer.applications.api import document_response
 from issuer.applications.models import Application
 from issuer.applications.review_api import registry_record
+from issuer.applications.service import COUNCILS_MOVE
 from issuer.auth import accounts
 from issuer.auth import service as auth
 from issuer.auth.service import Staff
@@ -212,6 +213,8 @@ def staff_confirm_approve(application_id: DbId, request: Request, session: Sessi
     staff = _staff(request, session, state)
     row = review.get_for_staff(session, staff, application_id)
     staff.require("approve", row.council_id)
+    if row.state not in COUNCILS_MOVE:  # decided meanwhile, or waiting for the applicant
+        return RedirectResponse(f"/s/applications/{row.id}", 303)
     return _confirm_page(request, session, state, staff, row)
 
 

@@ -60,6 +60,9 @@ def test_approve_asks_for_confirmation_with_a_summary_first(
     assert done.status_code == 303
     seen = client.get(f"/me/applications/{application}", headers=someone.headers).json()
     assert seen["state"] == "approved" and seen["certificate_number"]
+    again = desk.get(approve.group(1), follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (
+        303, f"/s/applications/{application}"), "a decided application has nothing to confirm"
 
 
 def test_a_renewal_without_a_date_comes_back_to_the_confirmation(
