@@ -57,6 +57,8 @@ class CertificateType:
     statement: str = ""
     """The council's attestation printed on the certificate (e.g. the Good Standing wording)."""
     statement_hi: str = ""
+    documents: tuple[tuple[str, str], ...] = ()
+    """What an applicant uploads with an online application: (English, Hindi) pairs."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,9 @@ def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
             councils[c["id"]] = Council(**{**c, "scripts": tuple(c.get("scripts",
                                                                           DEFAULT_SCRIPTS))})
         for t in data.get("certificate_types", []):
-            types[t["id"]] = CertificateType(**{**t, "extra_fields": tuple(t["extra_fields"])})
+            types[t["id"]] = CertificateType(**{
+                **t, "extra_fields": tuple(t["extra_fields"]),
+                "documents": tuple((d["en"], d["hi"]) for d in t.get("documents", []))})
     for council in councils.values():
         if council.profession not in professions:
             raise ConfigurationError(

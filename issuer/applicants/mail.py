@@ -21,5 +21,6 @@ def sign_in_message(*, to: str, code: str, sender: str, now: datetime,
         "If you did not ask for it, ignore this e-mail; nobody can sign in without it.\n\n"
         "— — —\n\n"
         f"आपका साइन-इन कोड {code} है। यह केवल एक बार, {minutes} मिनट तक मान्य है।\n"
-        "यदि आपने इसे नहीं माँगा, तो इस ई-मेल को अनदेखा करें।\n")
+        "यदि आपने इसे नहीं माँगा, तो इस ई-मेल को अनदेखा करें; इसके बिना कोई साइन इन नहीं कर "
+        "सकता।\n")
     return message

@@ -72,10 +72,16 @@ def is_registered(session: Session, email: str) -> bool:
 
 
 def request_code(session: Session, *, email: str, client: str, policy: SignInPolicy,
-                 now: datetime) -> str | None:
+                 now: datetime, known: Callable[[Session, str], bool] = is_registered,
+                 scope: str = "") -> str | None:
     """Record a new code; return it when the address is on the register (the caller mails it),
-    None when not. The rows written are the same either way."""
-    email = normalise_email(email)
+    None when not. The rows written are the same either way.
+
+    ``known`` and ``scope`` let staff accounts use the same codes (``issuer.auth.accounts``):
+    the row is kept under ``scope + address`` and the code's HMAC covers it, so a code asked
+    for one kind of sign-in never works for the other."""
+    address = normalise_email(email)
+    email = scope + address
     hour_ago = now - timedelta(hours=1)
     if _count(session, SignInCode.email == email, since=hour_ago) >= policy.per_email_per_hour:
         raise RateLimited("too many sign-in codes were asked for this address in the last hour",
@@ -92,16 +98,19 @@ def request_code(session: Session, *, email: str, client: str, policy: SignInPol
                            expires_at=now + policy.code_ttl,
                            code_hash=_code_hash(policy.secrets[-1], email, code)))
     session.flush()
-    return code if is_registered(session, email) else None
+    return code if known(session, address) else None
 
 
 def start_sign_in(session: Session, *, email: str, client: str, policy: SignInPolicy,
-                  now: datetime, send: Callable[[EmailMessage], None], sender: str) -> None:
+                  now: datetime, send: Callable[[EmailMessage], None], sender: str,
+                  known: Callable[[Session, str], bool] = is_registered,
+                  scope: str = "") -> None:
     """``request_code`` and, for a registered address, mail the code (in the same request, so a
     mail server that refuses it fails the request and no usable code is left behind)."""
     from issuer.applicants.mail import sign_in_message
 
-    code = request_code(session, email=email, client=client, policy=policy, now=now)
+    code = request_code(session, email=email, client=client, policy=policy, now=now,
+                        known=known, scope=scope)
     if code is not None:
         send(sign_in_message(to=normalise_email(email), code=code, sender=sender, now=now,
                              minutes=int(policy.code_ttl.total_seconds() // 60)))
@@ -112,23 +121,58 @@ def verify_code(session: Session, *, email: str, code: str, policy: SignInPolicy
     """The session for a right, live, unused code; None otherwise (every failure looks alike).
     A wrong guess is counted, so the caller must commit also when this returns None."""
     email = normalise_email(email)
+    if not consume_code(session, email=email, code=code, policy=policy, now=now):
+        return None
+    if not is_registered(session, email):  # removed from the register meanwhile
+        return None
+    return issue_session(session, email, policy=policy, now=now)
+
+
+def consume_code(session: Session, *, email: str, code: str, policy: SignInPolicy,
+                 now: datetime, scope: str = "") -> bool:
+    """Whether ``code`` is the live, unused code of ``scope + email``; a right one is used up,
+    a wrong one counted (so the caller commits either way)."""
+    email = scope + normalise_email(email)
     row = session.scalar(select(SignInCode).where(
         SignInCode.email == email, SignInCode.used_at.is_(None), SignInCode.expires_at > now)
         .order_by(SignInCode.id.desc()).limit(1).with_for_update())
     if row is None or row.attempts >= policy.max_attempts:
-        return None
+        return False
     row.attempts += 1
     code = code.strip()
     if not (len(code) == 6 and code.isdigit() and any(
             hmac.compare_digest(row.code_hash, _code_hash(k, email, code))
             for k in policy.secrets)):
         session.flush()
-        return None
+        return False
     row.used_at = now
     session.flush()
-    if not is_registered(session, email):  # removed from the register meanwhile
+    return True
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """Where the latest code for an address stands, to tell a person who typed a wrong one
+    what to do: try again (``tries_left``), or ask for a new one (``expired``, ``used_up``).
+    Codes are recorded alike for registered and unknown addresses, so this tells nothing
+    about the register."""
+
+    expired: bool
+    used_up: bool
+    tries_left: int
+
+
+def code_state(session: Session, *, email: str, policy: SignInPolicy, now: datetime,
+               scope: str = "") -> CodeState | None:
+    """The state of the latest code asked for ``email``; None when none was asked."""
+    row = session.scalar(select(SignInCode).where(
+        SignInCode.email == scope + normalise_email(email))
+                         .order_by(SignInCode.id.desc()).limit(1))
+    if row is None:
         return None
-    return issue_session(session, email, policy=policy, now=now)
+    tries_left = max(0, policy.max_attempts - row.attempts)
+    return CodeState(expired=row.used_at is not None or row.expires_at <= now,
+                     used_up=tries_left == 0, tries_left=tries_left)
 
 
 def issue_session(session: Session, email: str, *, policy: SignInPolicy,

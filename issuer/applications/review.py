@@ -27,6 +27,7 @@ from issuer.auth.service import ALL_COUNCILS, Staff
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.credentials.service import IssueContext, IssueRequest
+from issuer.mail.application_mail import notify
 from issuer.registry.models import Registration
 from issuer.status import reissue
 from issuer.status import service as status
@@ -64,6 +65,8 @@ def ask(session: Session, staff: Staff, application_id: int, *, question: str,
     application = get_for_staff(session, staff, application_id)
     move(session, application, allowed_from=COUNCILS_MOVE, to=QUERIED, actor=staff.actor,
          action="queried", message=checked_text(question, "question"), now=now, waiting_since=None)
+    notify(session, application, event="queried", message=checked_text(question, "question"),
+           now=now)
     return application
 
 
@@ -72,6 +75,8 @@ def reject(session: Session, staff: Staff, application_id: int, *, reason: str,
     application = get_for_staff(session, staff, application_id)
     move(session, application, allowed_from=COUNCILS_MOVE, to=REJECTED, actor=staff.actor,
          action="rejected", message=checked_text(reason, "reason"), now=now, waiting_since=None)
+    notify(session, application, event="rejected", message=checked_text(reason, "reason"),
+           now=now)
     return application
 
 

@@ -39,3 +39,19 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffAccount(Base):
+    """A person on the council's staff, signing in on the pages with a one-time code mailed to
+    ``email``. Role and councils live on ``principal``, an ``api_tokens`` row that holds no usable
+    secret (its hash is of a random value nobody keeps): issuance records and the audit trail
+    point at it exactly as they point at a machine's token, and its actor names the person."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(240), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

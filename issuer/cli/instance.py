@@ -89,7 +89,12 @@ def _init(state: IssuerState, _args: argparse.Namespace) -> int:
 
 
 def _demo(state: IssuerState, args: argparse.Namespace) -> int:
-    from issuer.demo.load import load_demo_register, renew_demo_token
+    from issuer.demo.load import (
+        DEMO_STAFF_EMAIL,
+        ensure_demo_staff,
+        load_demo_register,
+        renew_demo_token,
+    )
 
     if state.settings.env != "dev":
         print("error: demo data is only loaded with PRAMAAN_ENV=dev", file=sys.stderr)
@@ -101,7 +106,10 @@ def _demo(state: IssuerState, args: argparse.Namespace) -> int:
         added = load_demo_register(session, registry=state.registry, now=state.clock())
         token, new = renew_demo_token(session, registry=state.registry, now=state.clock(),
                                       current=current)
+        ensure_demo_staff(session, registry=state.registry, now=state.clock())
     print(f"demo register: {added} registrants added")
+    print(f"demo staff account: sign in at /s as {DEMO_STAFF_EMAIL} (registrar, all councils); "
+          f"the code is mailed to {_mail_location(state)}")
     if not new:
         print(f"demo staff token in {token_file} still works; kept")
         return EXIT_OK
@@ -111,6 +119,13 @@ def _demo(state: IssuerState, args: argparse.Namespace) -> int:
     print(f"demo staff token (admin, all councils) written to {token_file}; earlier demo "
           "tokens are revoked")
     return EXIT_OK
+
+
+def _mail_location(state: IssuerState) -> str:
+    settings = state.settings
+    if settings.smtp_host:
+        return f"the SMTP server {settings.smtp_host}:{settings.smtp_port}"
+    return f"the maildir {settings.maildir}"
 
 
 def _serve(state: IssuerState, args: argparse.Namespace) -> int:

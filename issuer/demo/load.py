@@ -16,6 +16,7 @@ from schemas.registry import Registry
 
 REGISTRANTS = Path(__file__).parent / "registrants.json"
 DEMO_TOKEN_NAME = "demo-registrar"  # noqa: S105 (a name, not a secret)
+DEMO_STAFF_EMAIL, DEMO_STAFF_NAME = "registrar@demo.example.org", "Demo Registrar"
 
 
 def load_demo_register(session: Session, *, registry: Registry, now: datetime) -> int:
@@ -60,3 +61,16 @@ def _is_demo_token(session: Session, secret: str, *, now: datetime) -> bool:
         return authenticate(session, f"Bearer {secret}", now=now).name == DEMO_TOKEN_NAME
     except Unauthenticated:
         return False
+
+
+def ensure_demo_staff(session: Session, *, registry: Registry, now: datetime) -> bool:
+    """A demo staff account (a registrar of every council) to sign in at /s as a person, with
+    the code the demo's mail (the maildir) receives; whether it was made now."""
+    from issuer.auth import accounts
+
+    if accounts.find_account(session, email=DEMO_STAFF_EMAIL) is not None:
+        return False
+    accounts.create_account(session, email=DEMO_STAFF_EMAIL, name=DEMO_STAFF_NAME,
+                            role="registrar", councils=["*"], now=now,
+                            known_councils=set(registry.councils))
+    return True

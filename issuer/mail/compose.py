@@ -50,8 +50,8 @@ def certificate_message(mail: CertificateMail, *, sender: str, message_id: str, 
               f"({mail.certificate_number}) का नया डाउनलोड लिंक।")
     en_link = (f"Download it again until {expires}:\n{mail.link}\n\nThe QR code on the "
                "certificate lets anyone check that it is genuine and still valid.")
-    hi_link = (f"{expires} तक पुनः डाउनलोड करें:\n{mail.link}\n\nप्रमाणपत्र पर दिया QR कोड "
-               "से कोई भी इसकी प्रामाणिकता और वैधता जाँच सकता है।")
+    hi_link = (f"{expires} तक पुनः डाउनलोड करें:\n{mail.link}\n\nप्रमाणपत्र पर दिए गए QR "
+               "कोड से कोई भी इसकी प्रामाणिकता और वैधता जाँच सकता है।")
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
@@ -60,7 +60,7 @@ def certificate_message(mail: CertificateMail, *, sender: str, message_id: str, 
     message["Message-ID"] = message_id
     message["Content-Language"] = "en, hi"
     message.set_content(f"{en}\n{en_link}\n\n— — —\n\n{hi}\n{hi_link}\n")
-    message.add_alternative(_html(en, en_link, hi, hi_link, mail.link), subtype="html")
+    message.add_alternative(_html(subject, en, en_link, hi, hi_link, mail.link), subtype="html")
     if pdf is not None:
         message.add_attachment(pdf, maintype="application", subtype="pdf",
                                filename=f"{mail.certificate_number}.pdf")
@@ -75,12 +75,20 @@ def outbox_message_id(*, outbox_id: int, created_at: datetime, kind: str, host: 
     return f"<outbox-{outbox_id}.{created_at.astimezone(UTC):%Y%m%d%H%M%S}.{kind}@{host}>"
 
 
-def _html(en: str, en_link: str, hi: str, hi_link: str, link: str) -> str:
+def _html(subject: str, en: str, en_link: str, hi: str, hi_link: str, link: str) -> str:
+    """The HTML alternative: a ``lang`` on the document and on each language's part, a
+    ``<title>``, and the "download it again until …" line ending in its own link."""
     def para(text: str) -> str:
-        lines = [escape(line) for line in text.split("\n") if line != link]
-        return "<p>" + "<br>".join(lines).replace("<br><br>", "</p><p>") + "</p>"
+        return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
 
-    anchor = f'<p><a href="{escape(link, quote=True)}">{escape(link)}</a></p>'
-    return ("<!doctype html><html><body style=\"font-family:sans-serif\">"
-            f'<div lang="en">{para(en)}{para(en_link)}{anchor}</div><hr>'
-            f'<div lang="hi">{para(hi)}{para(hi_link)}{anchor}</div></body></html>')
+    anchor = f'<a href="{escape(link, quote=True)}">{escape(link)}</a>'
+
+    def link_part(text: str) -> str:
+        until, _, rest = text.partition(f"\n{link}\n\n")
+        return f"<p>{escape(until)} {anchor}</p>{para(rest)}"
+
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>{escape(subject)}</title></head>"
+            '<body style="font-family:sans-serif">'
+            f'<div lang="en">{para(en)}{link_part(en_link)}</div><hr>'
+            f'<div lang="hi">{para(hi)}{link_part(hi_link)}</div></body></html>')

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.delivery.service import certificate_pdf
+from issuer.mail import application_mail
 from issuer.mail.compose import CertificateMail, certificate_message, outbox_message_id
 from issuer.mail.links import make_link, read_link
 from issuer.mail.transport import MailTransport
@@ -90,10 +91,26 @@ def prepare(context: MailContext, session: Session, job: outbox.Job, now: dateti
     return send
 
 
+def prepare_application_mail(context: MailContext, session: Session, job: outbox.Job,
+                             now: datetime) -> outbox.Send | outbox.Skip:
+    """The mail about a question or a rejection (``application_mail``)."""
+    mail = application_mail.compose(session, job, registry=context.registry,
+                                    public_base=context.public_base)
+    if mail is None:
+        return outbox.Skip("the application or the professional's address is gone")
+    message_id = outbox_message_id(outbox_id=job.id, created_at=job.created_at, kind=job.kind,
+                                   host=urlsplit(context.public_base).hostname or "localhost")
+    message = application_mail.application_message(mail, sender=context.sender,
+                                                   message_id=message_id, now=now)
+    return lambda: context.transport.send(message)
+
+
 def handlers(context: MailContext) -> dict[str, outbox.Handler]:
     return {
         CERTIFICATE: lambda s, job, now: prepare(context, s, job, now, attach=True),
         LINK: lambda s, job, now: prepare(context, s, job, now, attach=False),
+        application_mail.APPLICATION_MAIL:
+            lambda s, job, now: prepare_application_mail(context, s, job, now),
     }
 
 

@@ -27,9 +27,14 @@ from issuer.applications import service
 from issuer.inputs import Clean, CleanText
 from issuer.state import IssuerState
 from issuer.web.i18n import LANGUAGES, translator
-from schemas.errors import CsrfRejected, PramaanError, Unauthenticated
+from issuer.web.problems import problem_text
+from schemas.credential import time_for_people
+from schemas.errors import CsrfRejected, InvalidData, PramaanError, Unauthenticated
 
 APPLICANT_COOKIE, STAFF_COOKIE, LANG_COOKIE = "pramaan_applicant", "pramaan_staff", "lang"
+PENDING_EMAIL_COOKIE, STAFF_PENDING_COOKIE = "pramaan_signin", "pramaan_staff_signin"
+"""The address a sign-in code was last sent to from this browser, so the code page (a GET,
+after post/redirect/get) can show it and be reloaded or switched in language safely."""
 PRE_SESSION_COOKIE, PRE_SESSION_PREFIX = "pramaan_pre", "pre_"
 TEMPLATES = Path(__file__).parent / "templates"
 Text = Annotated[str, Form(max_length=service.MAX_TEXT), CleanText]
@@ -40,8 +45,17 @@ SignInCsrf = Annotated[str, Form(max_length=64), Clean]
 
 @cache
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["when"] = time_for_people
+    env.filters["kb"] = size_for_people
+    return env
+
+
+def size_for_people(size: int) -> str:
+    """``37 KB``, not ``(37802 B)``."""
+    return f"{max(1, round(size / 1024))} KB" if size < 1024 * 1024 else \
+        f"{size / (1024 * 1024):.1f} MB"
 
 
 def language(request: Request) -> str:
@@ -49,10 +63,14 @@ def language(request: Request) -> str:
     return wanted if wanted in LANGUAGES else "en"
 
 
-def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> Response:
+def render(request: Request, name: str, *, status_code: int = 200, here: str | None = None,
+           **context: Any) -> Response:
+    """``here``: the address the page can be fetched again at (its language links point there),
+    when it is the answer to a form post at another address."""
     lang = language(request)
     html = _environment().get_template(name).render(
-        t=translator(lang), lang=lang, path=request.url.path, **context)
+        t=translator(lang), lang=lang, path=request.url.path, here=here or request.url.path,
+        **context)
     response = HTMLResponse(html, status_code=status_code, headers={
         "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action "
                                    "'self'", "X-Frame-Options": "DENY",
@@ -64,10 +82,38 @@ def render(request: Request, name: str, *, status_code: int = 200, **context: An
 
 
 def error_page(request: Request, err: PramaanError) -> Response:
-    """A PramaanError on a page: the same code and detail as the API, as HTML."""
+    """A PramaanError no form caught, on a page: said in the page's language, with the code on
+    the element, and a way back to the page the post came from (forms catch what they expect
+    and show it in place, keeping what was typed)."""
     if isinstance(err, Unauthenticated):
         return RedirectResponse("/s" if request.url.path.startswith("/s") else "/p", 303)
-    return render(request, "error.html", status_code=err.http_status, error=err)
+    back = _page_of(request.url.path)
+    return render(request, "error.html", status_code=err.http_status, error=err,
+                  message=problem_text(err, language(request)), back=back, here=back)
+
+
+def _page_of(path: str) -> str:
+    """The page a form at ``path`` belongs to: ``/p/applications/7/answer`` → ``…/7``."""
+    parts = path.rstrip("/").split("/")
+    for end in range(len(parts), 1, -1):
+        if parts[end - 1].isdigit():
+            return "/".join(parts[:end])
+    return "/s/queue" if path.startswith("/s") else "/p/applications"
+
+
+def problem(request: Request, err: PramaanError) -> dict[str, str]:
+    """What a form shows of ``err``: its code and a sentence in the page's language."""
+    return {"code": err.code, "text": problem_text(err, language(request))}
+
+
+def checked_email(email: str) -> str:
+    """The address typed into a sign-in form, or ``InvalidData`` naming the field."""
+    from pydantic import EmailStr, TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(EmailStr).validate_python(email.strip())
+    except ValidationError as err:
+        raise InvalidData("this is not an e-mail address", field="email") from err
 
 
 def csrf_token(state: IssuerState, session_token: str) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -16,43 +16,60 @@ from issuer.applicants import service as applicants
 from issuer.applicants.service import Applicant
 from issuer.applications import service
 from issuer.applications.api import document_response
+from issuer.applications.documents import CheckedFile
+from issuer.applications.documents import check as check_upload
+from issuer.applications.models import Application
 from issuer.credentials.api import certificate_response
-from issuer.deps import CheckedUploadDep, NowDep, SessionDep, StateDep
+from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
 from issuer.state import IssuerState
+from issuer.web import apply_forms
 from issuer.web.common import (
     APPLICANT_COOKIE,
+    PENDING_EMAIL_COOKIE,
     Csrf,
     SignInCsrf,
     Text,
     check_csrf,
     check_sign_in_csrf,
+    checked_email,
     csrf_token,
+    problem,
     render,
     set_cookie,
     sign_in_page,
 )
 from issuer.web.wallet import SIGN_OUT_CLEARS
-from schemas.errors import Unauthenticated
+from schemas.errors import InvalidData, InvalidRequest, NotFound, RateLimited, Unauthenticated
 
 router = APIRouter(include_in_schema=False)
+OptionalUpload = Annotated[UploadFile | None, File()]
+"""The file input of a form where a document is optional: a browser sends an empty part with
+no file name when none was chosen."""
 
 
 def _applicant(request: Request, session: Session, now: datetime) -> Applicant:
     return applicants.authenticate(session, request.cookies.get(APPLICANT_COOKIE), now=now)
 
 
-def _acting_applicant(request: Request, session: Session, state: IssuerState, now: datetime,
-                      csrf: str) -> Applicant:
-    applicant = _applicant(request, session, now)
-    check_csrf(state, request.cookies.get(APPLICANT_COOKIE, ""), csrf)
-    return applicant
-
-
 @router.get("/assets/style.css")
 def stylesheet() -> Response:
     return Response((Path(__file__).parent / "static" / "style.css").read_bytes(),
                     media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+
+FONTS = Path(__file__).parents[1] / "delivery" / "fonts"
+PAGE_FONTS = frozenset({"NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"})
+
+
+@router.get("/assets/fonts/{name}")
+def font(name: str) -> Response:
+    """The Devanagari font the PDFs embed, for phones and desktops without one (the pages'
+    ``@font-face`` asks for it only for Devanagari text, so an English page never loads it)."""
+    if name not in PAGE_FONTS:
+        raise NotFound(f"there is no font {name!r}")
+    return Response((FONTS / name).read_bytes(), media_type="font/ttf",
+                    headers={"Cache-Control": "public, max-age=604800"})
 
 
 # -- professionals ------------------------------------------------------------------------------
@@ -67,7 +84,8 @@ def applicant_start(request: Request, session: SessionDep, state: StateDep,
     try:
         _applicant(request, session, now)
     except Unauthenticated:
-        return sign_in_page(request, state, "p_sign_in.html", step="email")
+        return sign_in_page(request, state, "p_sign_in.html", step="email",
+                            email=request.cookies.get(PENDING_EMAIL_COOKIE, ""))
     return RedirectResponse("/p/applications", 303)
 
 
@@ -75,22 +93,44 @@ def applicant_start(request: Request, session: SessionDep, state: StateDep,
 def applicant_send_code(request: Request, email: Annotated[str, Form(max_length=254), Clean],
                         session: SessionDep, state: StateDep, now: NowDep,
                         csrf: SignInCsrf = "") -> Response:
-    from pydantic import EmailStr, TypeAdapter, ValidationError
-
+    """Mail a code, then send the browser to the code page (post/redirect/get: reloading that
+    page or switching its language sends no second code, so the first one keeps working)."""
     from issuer.mail.transport import transport_for
 
     check_sign_in_csrf(request, state, csrf)
     try:
-        address = TypeAdapter(EmailStr).validate_python(email)
-    except ValidationError:
-        return sign_in_page(request, state, "p_sign_in.html", step="email", status_code=422,
-                            problem=True)
-    client = request.client.host if request.client else "unknown"
-    applicants.start_sign_in(session, email=address, client=client,
-                             policy=state.sign_in_policy, now=now,
-                             send=transport_for(state.settings).send,
-                             sender=state.settings.mail_from)
-    return sign_in_page(request, state, "p_sign_in.html", step="code", email=address)
+        address = checked_email(email)
+        applicants.start_sign_in(session, email=address, client=_client(request),
+                                 policy=state.sign_in_policy, now=now,
+                                 send=transport_for(state.settings).send,
+                                 sender=state.settings.mail_from)
+    except InvalidData as err:
+        return sign_in_page(request, state, "p_sign_in.html", step="email", here="/p",
+                            status_code=err.http_status, email=email,
+                            problem=problem(request, err))
+    except RateLimited as err:  # the codes already sent still work: stay on the code step
+        response = sign_in_page(request, state, "p_sign_in.html", step="code", here="/p/code",
+                                status_code=err.http_status, email=address,
+                                problem=problem(request, err))
+        set_cookie(response, state, PENDING_EMAIL_COOKIE, address, "strict")
+        return response
+    response = RedirectResponse("/p/code", 303)
+    set_cookie(response, state, PENDING_EMAIL_COOKIE, address, "strict")
+    return response
+
+
+@router.get("/p/code")
+def applicant_code_page(request: Request, session: SessionDep, state: StateDep, now: NowDep,
+                        wrong: bool = False) -> Response:
+    """The code step: the address the code went to (with a way to change it and to ask for a
+    new code) and, after a wrong code, whether it expired or how many tries are left."""
+    email = request.cookies.get(PENDING_EMAIL_COOKIE, "")
+    if not email:
+        return RedirectResponse("/p", 303)
+    code = applicants.code_state(session, email=email, policy=state.sign_in_policy,
+                                 now=now) if wrong else None
+    return sign_in_page(request, state, "p_sign_in.html", step="code", email=email,
+                        wrong=wrong, code=code, status_code=401 if wrong else 200)
 
 
 @router.post("/p/verify")
@@ -100,11 +140,13 @@ def applicant_verify(request: Request, email: Annotated[str, Form(max_length=254
     check_sign_in_csrf(request, state, csrf)
     signed = applicants.verify_code(session, email=email, code=code,
                                     policy=state.sign_in_policy, now=now)
-    if signed is None:  # rendered, not raised: the counted attempt is committed
-        return sign_in_page(request, state, "p_sign_in.html", step="code", email=email,
-                            problem=True, status_code=401)
+    if signed is None:  # redirected, not raised: the counted attempt is committed
+        response = RedirectResponse("/p/code?wrong=1", 303)
+        set_cookie(response, state, PENDING_EMAIL_COOKIE, email, "strict")
+        return response
     response = RedirectResponse("/p/applications", 303)
     set_cookie(response, state, APPLICANT_COOKIE, signed.token, "lax")
+    response.delete_cookie(PENDING_EMAIL_COOKIE, path="/")
     return response
 
 
@@ -123,9 +165,17 @@ def applicant_list(request: Request, session: SessionDep, state: StateDep,
     applicant = _applicant(request, session, now)
     return render(request, "p_applications.html", applicant=applicant,
                   applications=service.list_own(session, applicant),
-                  registrations=applicants.registrations_of(session, applicant),
-                  kinds=list(service.KINDS),
+                  kinds=apply_forms.kinds(state.registry),
                   csrf=csrf_token(state, request.cookies[APPLICANT_COOKIE]))
+
+
+@router.get("/p/applications/new")
+def applicant_new(request: Request, session: SessionDep, state: StateDep, now: NowDep,
+                  kind: str = "") -> Response:
+    applicant = _applicant(request, session, now)
+    if kind not in service.KINDS:
+        return RedirectResponse("/p/applications", 303)
+    return _apply_page(request, session, state, applicant, kind, values={})
 
 
 @router.post("/p/applications")
@@ -135,12 +185,31 @@ def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[DbI
                     addressee: Annotated[str, Form(max_length=200), Clean] = "",
                     purpose: Annotated[str, Form(max_length=200), Clean] = "",
                     destination: Annotated[str, Form(max_length=200), Clean] = "") -> Response:
-    applicant = _acting_applicant(request, session, state, now, csrf)
+    applicant = _applicant(request, session, now)
     details = {"addressee": addressee, "purpose": purpose, "destination": destination}
-    row = service.submit(session, applicant, service.ApplicationIn(
-        registration_id, kind, {k: v for k, v in details.items() if v.strip()}),
-        registry=state.registry, now=now)
+    try:
+        check_csrf(state, request.cookies.get(APPLICANT_COOKIE, ""), csrf)
+        row = service.submit(session, applicant, service.ApplicationIn(
+            registration_id, kind, {k: v for k, v in details.items() if v.strip()}),
+            registry=state.registry, now=now)
+    except InvalidRequest as err:
+        if kind not in service.KINDS:
+            raise
+        return _apply_page(request, session, state, applicant, kind,
+                           values=details | {"registration_id": registration_id},
+                           problem=problem(request, err), status_code=err.http_status)
     return RedirectResponse(f"/p/applications/{row.id}", 303)
+
+
+def _apply_page(request: Request, session: Session, state: IssuerState, applicant: Applicant,
+                kind: str, *, values: dict[str, object], status_code: int = 200,
+                problem: dict[str, str] | None = None) -> Response:
+    return render(request, "p_apply.html", status_code=status_code,
+                  here=f"/p/applications/new?kind={kind}",
+                  form=apply_forms.form_for(kind, state.registry),
+                  registrations=applicants.registrations_of(session, applicant),
+                  values=values, problem=problem,
+                  csrf=csrf_token(state, request.cookies[APPLICANT_COOKIE]))
 
 
 @router.get("/p/applications/{application_id}")
@@ -148,30 +217,66 @@ def applicant_detail(application_id: DbId, request: Request, session: SessionDep
                      state: StateDep, now: NowDep) -> Response:
     applicant = _applicant(request, session, now)
     row = service.get_own(session, applicant, application_id)
-    return render(request, "p_application.html", applicant=applicant, application=row,
-                  history=service.history(session, row),
-                  documents=service.documents(session, row),
+    return _detail_page(request, session, state, row)
+
+
+def _detail_page(request: Request, session: Session, state: IssuerState, row: Application, *,
+                 status_code: int = 200, problem: dict[str, str] | None = None,
+                 typed: str = "") -> Response:
+    history = service.history(session, row)
+    return render(request, "p_application.html", status_code=status_code,
+                  here=f"/p/applications/{row.id}", application=row, history=history,
+                  question=apply_forms.open_question(row, history),
+                  council=state.registry.council(row.council_id),
+                  form=apply_forms.form_for(row.kind, state.registry),
+                  documents=service.documents(session, row), problem=problem, typed=typed,
                   csrf=csrf_token(state, request.cookies[APPLICANT_COOKIE]))
 
 
 @router.post("/p/applications/{application_id}/documents")
 def applicant_upload(application_id: DbId, request: Request, csrf: Csrf,
-                     file: CheckedUploadDep, session: SessionDep, state: StateDep,
-                     now: NowDep) -> Response:
-    applicant = _acting_applicant(request, session, state, now, csrf)
-    row = service.get_own(session, applicant, application_id)
-    service.add_document(session, row, file=file, folder=state.uploads,
-                         actor=applicant.actor, now=now,
-                         max_documents=state.settings.upload_max_per_application)
-    return RedirectResponse(f"/p/applications/{row.id}", 303)
+                     session: SessionDep, state: StateDep, now: NowDep,
+                     file: OptionalUpload = None) -> Response:
+    return applicant_answer(application_id, request, csrf, session, state, now, file=file)
 
 
 @router.post("/p/applications/{application_id}/answer")
-def applicant_answer(application_id: DbId, request: Request, csrf: Csrf, message: Text,
-                     session: SessionDep, state: StateDep, now: NowDep) -> Response:
-    applicant = _acting_applicant(request, session, state, now, csrf)
-    service.answer(session, applicant, application_id, message=message, now=now)
-    return RedirectResponse(f"/p/applications/{application_id}", 303)
+def applicant_answer(application_id: DbId, request: Request, csrf: Csrf,
+                     session: SessionDep, state: StateDep, now: NowDep, message: Text = "",
+                     file: OptionalUpload = None) -> Response:
+    """The answer to the council's question and a document, in one form with one Send: both
+    are recorded or neither, and on a problem the page comes back with the answer as typed."""
+    checked, refused = _check_upload(file, state)  # before the first query (SQLite's lock)
+    applicant = _applicant(request, session, now)
+    row = service.get_own(session, applicant, application_id)
+    try:
+        check_csrf(state, request.cookies.get(APPLICANT_COOKIE, ""), csrf)
+        if refused is not None:
+            raise refused
+        with session.begin_nested():
+            apply_forms.answer_and_attach(session, applicant, row, message=message,
+                                          file=checked, folder=state.uploads, now=now,
+                                          max_documents=state.settings.upload_max_per_application)
+    except InvalidRequest as err:
+        session.refresh(row)
+        return _detail_page(request, session, state, row, status_code=err.http_status,
+                            problem=problem(request, err), typed=message)
+    return RedirectResponse(f"/p/applications/{row.id}", 303)
+
+
+def _check_upload(file: UploadFile | None, state: IssuerState
+                  ) -> tuple[CheckedFile | None, InvalidRequest | None]:
+    if file is None or not file.filename:
+        return None, None
+    try:
+        return check_upload(file.file, max_bytes=state.settings.upload_max_bytes,
+                            filename=file.filename), None
+    except InvalidRequest as err:
+        return None, err
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.get("/p/applications/{application_id}/documents/{document_id}")

@@ -1,7 +1,8 @@
 """Server-rendered pages for council staff under ``/s``: the queue, an application, decisions
-and the SLA report. Signing in with a staff token starts a server-side session; the
-``SameSite=Strict`` cookie holds that session's secret, never the token, and signing out (or the
-token's expiry or revocation) ends it."""
+and the SLA report. Staff sign in as people, with a code mailed to their account's address
+(``issuer.auth.accounts``); an API token still opens a session (scripts, the demo). Either way a
+server-side session starts; the ``SameSite=Strict`` cookie holds that session's secret, never a
+token, and signing out (or the account's disabling, the token's expiry or revocation) ends it."""
 
 from __future__ import annotations
 
@@ -10,34 +11,51 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from issuer.applications import reports, review, service
 from issuer.applications.api import document_response
+from issuer.applications.models import Application
 from issuer.applications.review_api import registry_record
+from issuer.applications.service import COUNCILS_MOVE
+from issuer.auth import accounts
 from issuer.auth import service as auth
 from issuer.auth.service import Staff
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
 from issuer.state import IssuerState
+from issuer.web.approval import approval_summary
 from issuer.web.common import (
     STAFF_COOKIE,
+    STAFF_PENDING_COOKIE,
     Csrf,
     SignInCsrf,
     Text,
     check_csrf,
     check_sign_in_csrf,
+    checked_email,
     csrf_token,
+    problem,
     render,
     set_cookie,
     sign_in_page,
 )
-from schemas.errors import InvalidData, Unauthenticated
+from schemas.errors import (
+    InvalidData,
+    InvalidTransition,
+    PramaanError,
+    RateLimited,
+    Unauthenticated,
+)
 
 router = APIRouter(include_in_schema=False)
 
 
 def _staff(request: Request, session: SessionDep, state: IssuerState) -> Staff:
-    return auth.authenticate_page(session, request.cookies.get(STAFF_COOKIE), now=state.clock())
+    secret = request.cookies.get(STAFF_COOKIE)
+    if secret and secret.startswith(accounts.SESSION_PREFIX):
+        return accounts.authenticate_page(session, secret, now=state.clock())
+    return auth.authenticate_page(session, secret, now=state.clock())
 
 
 def _acting_staff(request: Request, session: SessionDep, state: IssuerState,
@@ -49,19 +67,81 @@ def _acting_staff(request: Request, session: SessionDep, state: IssuerState,
 
 @router.get("/s")
 def staff_start(request: Request, state: StateDep) -> Response:
-    return sign_in_page(request, state, "s_sign_in.html")
+    return sign_in_page(request, state, "s_sign_in.html", step="email",
+                        email=request.cookies.get(STAFF_PENDING_COOKIE, ""))
+
+
+@router.post("/s/code")
+def staff_send_code(request: Request, email: Annotated[str, Form(max_length=254), Clean],
+                    session: SessionDep, state: StateDep, now: NowDep,
+                    csrf: SignInCsrf = "") -> Response:
+    """Mail a one-time code to a staff account's address, then the code page (post/redirect/
+    get, as for professionals)."""
+    from issuer.mail.transport import transport_for
+
+    check_sign_in_csrf(request, state, csrf)
+    try:
+        address = checked_email(email)
+        accounts.start_sign_in(session, email=address, client=_client(request),
+                               policy=state.sign_in_policy, now=now,
+                               send=transport_for(state.settings).send,
+                               sender=state.settings.mail_from)
+    except InvalidData as err:
+        return sign_in_page(request, state, "s_sign_in.html", step="email", here="/s",
+                            status_code=err.http_status, email=email,
+                            problem=problem(request, err))
+    except RateLimited as err:  # the codes already sent still work: stay on the code step
+        response = sign_in_page(request, state, "s_sign_in.html", step="code", here="/s/code",
+                                status_code=err.http_status, email=address,
+                                problem=problem(request, err))
+        set_cookie(response, state, STAFF_PENDING_COOKIE, address, "strict")
+        return response
+    response = RedirectResponse("/s/code", 303)
+    set_cookie(response, state, STAFF_PENDING_COOKIE, address, "strict")
+    return response
+
+
+@router.get("/s/code")
+def staff_code_page(request: Request, session: SessionDep, state: StateDep, now: NowDep,
+                    wrong: bool = False) -> Response:
+    email = request.cookies.get(STAFF_PENDING_COOKIE, "")
+    if not email:
+        return RedirectResponse("/s", 303)
+    code = accounts.code_state(session, email=email, policy=state.sign_in_policy,
+                               now=now) if wrong else None
+    return sign_in_page(request, state, "s_sign_in.html", step="code", email=email,
+                        wrong=wrong, code=code, status_code=401 if wrong else 200)
+
+
+@router.post("/s/verify")
+def staff_verify(request: Request, email: Annotated[str, Form(max_length=254), Clean],
+                 code: Annotated[str, Form(max_length=12), Clean], session: SessionDep,
+                 state: StateDep, now: NowDep, csrf: SignInCsrf = "") -> Response:
+    check_sign_in_csrf(request, state, csrf)
+    signed = accounts.verify_code(session, email=email, code=code,
+                                  policy=state.sign_in_policy, now=now)
+    if signed is None:  # redirected, not raised: the counted attempt is committed
+        response = RedirectResponse("/s/code?wrong=1", 303)
+        set_cookie(response, state, STAFF_PENDING_COOKIE, email, "strict")
+        return response
+    response = RedirectResponse("/s/queue", 303)
+    set_cookie(response, state, STAFF_COOKIE, signed[1], "strict")
+    response.delete_cookie(STAFF_PENDING_COOKIE, path="/")
+    return response
 
 
 @router.post("/s/sign-in")
 def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200), Clean],
                   session: SessionDep, state: StateDep, now: NowDep,
                   csrf: SignInCsrf = "") -> Response:
+    """Sign in with an API token (kept for scripts and the demo; people use their address)."""
     check_sign_in_csrf(request, state, csrf)
     try:
         _staff, secret = auth.start_page_session(session, token, now=now,
                                                  ttl=state.sign_in_policy.session_ttl)
-    except Unauthenticated:
-        return sign_in_page(request, state, "s_sign_in.html", problem=True, status_code=401)
+    except Unauthenticated as err:
+        return sign_in_page(request, state, "s_sign_in.html", step="email", here="/s",
+                            token_problem=True, status_code=err.http_status)
     response = RedirectResponse("/s/queue", 303)
     set_cookie(response, state, STAFF_COOKIE, secret, "strict")
     return response
@@ -69,10 +149,18 @@ def staff_sign_in(request: Request, token: Annotated[str, Form(max_length=200), 
 
 @router.post("/s/sign-out")
 def staff_sign_out(request: Request, session: SessionDep, now: NowDep) -> Response:
-    auth.end_page_session(session, request.cookies.get(STAFF_COOKIE), now=now)
+    secret = request.cookies.get(STAFF_COOKIE)
+    if secret and secret.startswith(accounts.SESSION_PREFIX):
+        accounts.end_page_session(session, secret, now=now)
+    else:
+        auth.end_page_session(session, secret, now=now)
     response = RedirectResponse("/s", 303)
     response.delete_cookie(STAFF_COOKIE, path="/")
     return response
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 @router.get("/s/queue")
@@ -83,19 +171,31 @@ def staff_queue(request: Request, session: SessionDep, state: StateDep,
                         certificate_type=type or None)
     councils = sorted(state.registry.councils) if "*" in staff.councils else staff.councils
     return render(request, "s_queue.html", staff=staff, applications=rows, councils=councils,
-                  council=council, type=type, types=list(state.registry.certificate_types))
+                  council=council, type=type,
+                  types=list(state.registry.certificate_types.values()))
 
 
 @router.get("/s/applications/{application_id}")
 def staff_detail(application_id: DbId, request: Request, session: SessionDep,
                  state: StateDep) -> Response:
     staff = _staff(request, session, state)
-    row = review.get_for_staff(session, staff, application_id)
-    return render(request, "s_application.html", staff=staff, application=row,
+    return _detail_page(request, session, state, staff,
+                        review.get_for_staff(session, staff, application_id))
+
+
+def _detail_page(request: Request, session: Session, state: IssuerState, staff: Staff,
+                 row: Application, *, status_code: int = 200,
+                 problem: dict[str, str] | None = None, form: str = "",
+                 typed: str = "") -> Response:
+    """The review desk; after a refused form post, with the problem beside that ``form`` and
+    what was typed in it."""
+    return render(request, "s_application.html", status_code=status_code,
+                  here=f"/s/applications/{row.id}", staff=staff, application=row,
                   record=registry_record(session, row.registration),
                   history=service.history(session, row),
                   documents=service.documents(session, row),
                   can_approve=staff.can("approve", row.council_id),
+                  problem=problem, problem_form=form, typed=typed,
                   csrf=csrf_token(state, request.cookies[STAFF_COOKIE]))
 
 
@@ -106,6 +206,28 @@ def staff_document(application_id: DbId, document_id: DbId, request: Request,
     return document_response(state, service.get_document(session, row, document_id))
 
 
+@router.get("/s/applications/{application_id}/approve")
+def staff_confirm_approve(application_id: DbId, request: Request, session: SessionDep,
+                          state: StateDep) -> Response:
+    """Approving issues and mails a certificate at once: first, what will be issued to whom."""
+    staff = _staff(request, session, state)
+    row = review.get_for_staff(session, staff, application_id)
+    staff.require("approve", row.council_id)
+    if row.state not in COUNCILS_MOVE:  # decided meanwhile, or waiting for the applicant
+        return RedirectResponse(f"/s/applications/{row.id}", 303)
+    return _confirm_page(request, session, state, staff, row)
+
+
+def _confirm_page(request: Request, session: Session, state: IssuerState, staff: Staff,
+                  row: Application, *, status_code: int = 200,
+                  problem: dict[str, str] | None = None) -> Response:
+    return render(request, "s_approve.html", status_code=status_code,
+                  here=f"/s/applications/{row.id}/approve", staff=staff, application=row,
+                  summary=approval_summary(row, state.registry),
+                  record=registry_record(session, row.registration), problem=problem,
+                  csrf=csrf_token(state, request.cookies[STAFF_COOKIE]))
+
+
 @router.post("/s/applications/{application_id}/approve")
 def staff_approve(application_id: DbId, request: Request, csrf: Csrf, session: SessionDep,
                   state: StateDep, now: NowDep,
@@ -114,28 +236,50 @@ def staff_approve(application_id: DbId, request: Request, csrf: Csrf, session: S
     staff = _acting_staff(request, session, state, csrf)
     try:
         until = date.fromisoformat(renewed_until) if renewed_until.strip() else None
-    except ValueError as err:
-        raise InvalidData("renewed_until must be a date (YYYY-MM-DD)",
-                          field="renewed_until") from err
-    review.approve(session, staff, application_id, context=state.issue_context(session),
-                   now=now, renewed_until=until, note=note.strip() or None)
+    except ValueError:
+        until = None
+    try:
+        if renewed_until.strip() and until is None:
+            raise InvalidData("renewed_until must be a date (YYYY-MM-DD)", field="renewed_until")
+        with session.begin_nested():
+            review.approve(session, staff, application_id, context=state.issue_context(session),
+                           now=now, renewed_until=until, note=note.strip() or None)
+    except (InvalidData, InvalidTransition) as err:
+        row = review.get_for_staff(session, staff, application_id)
+        session.refresh(row)
+        return _confirm_page(request, session, state, staff, row, status_code=err.http_status,
+                             problem=problem(request, err))
     return RedirectResponse(f"/s/applications/{application_id}", 303)
 
 
 @router.post("/s/applications/{application_id}/reject")
-def staff_reject(application_id: DbId, request: Request, csrf: Csrf, reason: Text,
-                 session: SessionDep, state: StateDep, now: NowDep) -> Response:
+def staff_reject(application_id: DbId, request: Request, csrf: Csrf, session: SessionDep,
+                 state: StateDep, now: NowDep, reason: Text = "") -> Response:
     staff = _acting_staff(request, session, state, csrf)
-    review.reject(session, staff, application_id, reason=reason, now=now)
+    try:
+        review.reject(session, staff, application_id, reason=reason, now=now)
+    except (InvalidData, InvalidTransition) as err:
+        return _refused(request, session, state, staff, application_id, err, "reject", reason)
     return RedirectResponse(f"/s/applications/{application_id}", 303)
 
 
 @router.post("/s/applications/{application_id}/query")
-def staff_query(application_id: DbId, request: Request, csrf: Csrf, question: Text,
-                session: SessionDep, state: StateDep, now: NowDep) -> Response:
+def staff_query(application_id: DbId, request: Request, csrf: Csrf, session: SessionDep,
+                state: StateDep, now: NowDep, question: Text = "") -> Response:
     staff = _acting_staff(request, session, state, csrf)
-    review.ask(session, staff, application_id, question=question, now=now)
+    try:
+        review.ask(session, staff, application_id, question=question, now=now)
+    except (InvalidData, InvalidTransition) as err:
+        return _refused(request, session, state, staff, application_id, err, "query", question)
     return RedirectResponse(f"/s/applications/{application_id}", 303)
+
+
+def _refused(request: Request, session: Session, state: IssuerState, staff: Staff,
+             application_id: int, err: PramaanError, form: str, typed: str) -> Response:
+    row = review.get_for_staff(session, staff, application_id)
+    session.refresh(row)
+    return _detail_page(request, session, state, staff, row, status_code=err.http_status,
+                        problem=problem(request, err), form=form, typed=typed)
 
 
 @router.get("/s/sla")

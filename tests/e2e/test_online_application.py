@@ -94,10 +94,10 @@ def test_apply_approve_mail_and_verify(live: Live, tmp_path: Path) -> None:
             page.click("button[type=submit]")
             page.wait_for_url("**/p/applications")
             # applies for a Good Standing Certificate and uploads a letter
-            page.select_option("#kind", "good-standing")
+            page.click("#apply-good-standing")
             page.fill("#addressee", "General Medical Council, United Kingdom")
             page.fill("#purpose", "Registration abroad")
-            page.click("text=Apply")
+            page.click("form[action='/p/applications'] button[type=submit]")
             page.wait_for_url(re.compile(r".*/p/applications/\d+$"))
             application_url = page.url
             assert page.get_attribute("#state", "data-state") == "submitted"
@@ -107,13 +107,16 @@ def test_apply_approve_mail_and_verify(live: Live, tmp_path: Path) -> None:
 
             # a registrar finds it in the queue, with the register entry beside it, and approves
             desk = browser.new_context().new_page()
-            desk.goto(f"{live.base}/s")
+            desk.goto(f"{live.base}/s")  # people sign in by mailed code; a token still works
+            desk.click("details.token-sign-in summary")
             desk.fill("#token", live.registrar_token)
-            desk.click("button[type=submit]")
+            desk.click("form[action='/s/sign-in'] button[type=submit]")
             desk.wait_for_url("**/s/queue")
-            desk.click("table a")
+            desk.click("ul.queue a")
             assert "Bhagavatula" in (desk.text_content("aside") or "")
-            desk.click("#approve")
+            desk.click("#approve")  # a summary of what will be issued to whom, then confirm
+            assert "General Medical Council" in (desk.text_content("#summary") or "")
+            desk.click("#confirm-approve")
             desk.wait_for_selector("#state[data-state=approved]")
             desk.goto(f"{live.base}/s/sla")
             assert "HMC" in desk.content()

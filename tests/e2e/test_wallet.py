@@ -16,7 +16,7 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from issuer.app import create_app
 from issuer.applicants import service as applicants
@@ -130,7 +130,8 @@ def test_saved_certificates_open_offline(context: BrowserContext, live: Live) ->
     revoked = page.locator(f"li[data-number='{live.numbers['good-standing']}'] [data-state]")
     assert revoked.get_attribute("data-state") == "revoked"
     card.locator("button.show-qr").click()
-    page.wait_for_function("document.querySelector('#fullscreen img')?.naturalWidth > 0")
+    # expect() polls from the test, not by eval in the page, which the page's CSP forbids
+    expect(page.locator("#fullscreen img")).not_to_have_js_property("naturalWidth", 0)
     page.screenshot(path=str(ARTIFACTS / "offline-qr.png"))
     png = base64.b64decode(page.evaluate(f"""async () => {{
         const data = new Uint8Array(await (await fetch('/p/wallet/items/{number}/qr.png'))

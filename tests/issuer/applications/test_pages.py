@@ -37,7 +37,7 @@ def _page_sign_in(client: TestClient, settings: IssuerSettings, email: str) -> s
     assert verified.status_code == 303
     cookie = verified.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
-    page = client.get("/p/applications")
+    page = client.get("/p/applications/new?kind=good-standing")
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
     assert found is not None
     return found.group(1)
