@@ -36,7 +36,7 @@ def mailbox_message_to_email(message: mailbox.MaildirMessage) -> EmailMessage:
 def _text(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
-    return str(body.get_content())  # type: ignore[attr-defined]
+    return str(body.get_content())
 
 
 def test_a_suspension_is_mailed_with_every_certificate_it_suspended(
