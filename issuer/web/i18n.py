@@ -73,6 +73,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "error": ("Something was not right", "कुछ ठीक नहीं था"),
     "back": ("Back", "वापस"),
     "empty_queue": ("Nothing is waiting.", "कुछ भी लंबित नहीं है।"),
+    "register_refuses": ("The register does not allow this certificate now",
+                         "रजिस्टर अभी यह प्रमाणपत्र जारी करने की अनुमति नहीं देता"),
+    "approval_disabled": ("Approval is disabled until the register allows it.",
+                          "रजिस्टर की अनुमति मिलने तक स्वीकृति बंद है।"),
+    "cannot_proceed": ("This application cannot proceed", "यह आवेदन आगे नहीं बढ़ सकता"),
+    "ask_council": ("Please contact the council.", "कृपया परिषद से संपर्क करें।"),
+    "ineligible": ("not eligible now", "अभी अपात्र"),
+    "register_state": ("On the register", "रजिस्टर में स्थिति"),
+    "renewal_due": ("renewal due", "नवीनीकरण देय"),
+    "active": ("Active", "सक्रिय"),
+    "suspended": ("Suspended", "निलंबित"),
+    "removed": ("Removed", "हटाया गया"),
 }
 
 

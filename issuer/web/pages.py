@@ -19,6 +19,7 @@ from issuer.applications.api import document_response
 from issuer.credentials.api import certificate_response
 from issuer.deps import CheckedUploadDep, NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
+from issuer.registry import eligibility
 from issuer.state import IssuerState
 from issuer.web.common import (
     APPLICANT_COOKIE,
@@ -147,6 +148,9 @@ def applicant_detail(application_id: DbId, request: Request, session: SessionDep
     applicant = _applicant(request, session, now)
     row = service.get_own(session, applicant, application_id)
     return render(request, "p_application.html", applicant=applicant, application=row,
+                  refusals=(eligibility.refusals(session, row.registration,
+                                                 row.certificate_type, now)
+                            if row.state in service.OPEN else []),
                   history=service.history(session, row),
                   documents=service.documents(session, row),
                   csrf=csrf_token(state, request.cookies[APPLICANT_COOKIE]))

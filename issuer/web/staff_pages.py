@@ -5,7 +5,7 @@ token's expiry or revocation) ends it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
@@ -13,11 +13,13 @@ from fastapi.responses import RedirectResponse
 
 from issuer.applications import reports, review, service
 from issuer.applications.api import document_response
+from issuer.applications.models import Application
 from issuer.applications.review_api import registry_record
 from issuer.auth import service as auth
 from issuer.auth.service import Staff
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
+from issuer.registry import eligibility
 from issuer.state import IssuerState
 from issuer.web.common import (
     STAFF_COOKIE,
@@ -83,7 +85,8 @@ def staff_queue(request: Request, session: SessionDep, state: StateDep,
                         certificate_type=type or None)
     councils = sorted(state.registry.councils) if "*" in staff.councils else staff.councils
     return render(request, "s_queue.html", staff=staff, applications=rows, councils=councils,
-                  council=council, type=type, types=list(state.registry.certificate_types))
+                  council=council, type=type, types=list(state.registry.certificate_types),
+                  ineligible=_ineligible(session, rows, state.clock()))
 
 
 @router.get("/s/applications/{application_id}")
@@ -91,12 +94,22 @@ def staff_detail(application_id: DbId, request: Request, session: SessionDep,
                  state: StateDep) -> Response:
     staff = _staff(request, session, state)
     row = review.get_for_staff(session, staff, application_id)
+    refusals = (eligibility.refusals(session, row.registration, row.certificate_type,
+                                     state.clock())
+                if row.state in service.OPEN else [])
     return render(request, "s_application.html", staff=staff, application=row,
+                  refusals=refusals,
                   record=registry_record(session, row.registration),
                   history=service.history(session, row),
                   documents=service.documents(session, row),
                   can_approve=staff.can("approve", row.council_id),
                   csrf=csrf_token(state, request.cookies[STAFF_COOKIE]))
+
+
+def _ineligible(session: SessionDep, rows: list[Application], now: datetime) -> set[int]:
+    """The waiting applications the register would now refuse (it changed since they came)."""
+    return {a.id for a in rows
+            if eligibility.refusals(session, a.registration, a.certificate_type, now)}
 
 
 @router.get("/s/applications/{application_id}/documents/{document_id}")
