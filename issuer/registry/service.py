@@ -61,10 +61,11 @@ def lock(session: Session, registration: Registration) -> Registration:
     """Lock the registration's row for this transaction and read it afresh. Issuance and every
     register change take this lock first, so they run one after the other per registration
     (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's write transactions are serial anyway)."""
-    session.execute(select(Registration).where(Registration.id == registration.id)
-                    .options(lazyload(Registration.professional))
-                    .with_for_update().execution_options(populate_existing=True))
-    return registration
+    # The row must be read into the object: populate_existing refreshes only rows consumed.
+    return session.execute(select(Registration).where(Registration.id == registration.id)
+                           .options(lazyload(Registration.professional))
+                           .with_for_update().execution_options(populate_existing=True)
+                           ).scalar_one()
 
 
 def _printable(registrant: RegistrantIn, scripts: Sequence[str]) -> RegistrantIn:
