@@ -27,6 +27,7 @@ from issuer.auth.service import ALL_COUNCILS, Staff
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.credentials.service import IssueContext, IssueRequest
+from issuer.registry import lifecycle
 from issuer.registry.models import Registration
 from issuer.status import reissue
 from issuer.status import service as status
@@ -115,6 +116,9 @@ def _issue_for(session: Session, application: Application, *, staff: Staff,
     if application.kind == "renewal":
         assert renewed_until is not None
         _renew(session, registration, renewed_until, actor=staff.actor, now=now)
+        if registration.renewal_due is not None:  # the profession renews: the due date moves
+            registration.renewal_due = lifecycle.next_renewal_due(registration,
+                                                                  context.registry, now)
         earlier = _current_certificates(session, registration, now)
         new = credentials.issue_in(context, session, request, staff=staff, now=now)
         for old in earlier:

@@ -171,19 +171,27 @@ def renew(session: Session, registration: Registration, *, staff: Staff, registr
     """Move the renewal due date on by the profession's period (past today, if it was
     overdue by more than one period). Certificates are not touched."""
     _allowed(staff, registration)
-    profession = registry.professions.get(registry.council(registration.council_id).profession)
-    if profession is None or profession.renewal is None or registration.renewal_due is None:
-        raise RegisterTransition(f"registration {registration.registration_number} is not "
-                                 "renewed: its profession's data gives no renewal period")
     register.lock(session, registration)
     _require_state(registration, india_today(now), (ACTIVE,), "renewed")
     before = {"renewal_due": registration.renewal_due}
-    due = add_period(registration.renewal_due, profession.renewal)
-    while due <= india_today(now):
-        due = add_period(due, profession.renewal)
-    registration.renewal_due = due
+    registration.renewal_due = next_renewal_due(registration, registry, now)
     return _record(session, registration, "renewed", staff=staff, now=now, order=order,
                    before=before, effects=Effects())
+
+
+def next_renewal_due(registration: Registration, registry: Registry, now: datetime) -> date:
+    """The due date after a renewal made ``now``: one period on from the current due date (or,
+    for a registration from before due dates were kept, from the licence's start), repeated
+    until it is after today."""
+    profession = registry.professions.get(registry.council(registration.council_id).profession)
+    if profession is None or profession.renewal is None:
+        raise RegisterTransition(f"registration {registration.registration_number} is not "
+                                 "renewed: its profession's data gives no renewal period")
+    due = registration.renewal_due or registration.valid_from
+    due = add_period(due, profession.renewal)
+    while due <= india_today(now):
+        due = add_period(due, profession.renewal)
+    return due
 
 
 def actions(session: Session, registration: Registration) -> list[RegisterAction]:

@@ -284,3 +284,14 @@ def test_corrections_check_what_they_are_given(desk: Desk) -> None:
                                  now=NOW)
     assert registration.qualifications[-1]["degree"] == "DNB (Cardiology)"
     assert action.action == "corrected"
+
+
+def test_a_renewal_without_a_due_date_counts_from_the_licence(desk: Desk) -> None:
+    registration = desk.make_registration(
+        registration={"council_id": "hpc", "valid_from": "2021-07-14"})
+    registration.renewal_due = None  # as migrated from before due dates were kept
+    desk.session.flush()
+    assert eligibility.refusals(desk.session, registration, "good-standing", NOW) == []
+    lifecycle.renew(desk.session, registration, staff=desk.staff, registry=desk.state.registry,
+                    now=NOW)
+    assert registration.renewal_due == date(2031, 7, 14)  # 2026-07-14 passed: one more period
