@@ -23,13 +23,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "noc": ("No-Objection Certificate", "अनापत्ति प्रमाणपत्र"),
     "duplicate": ("Duplicate Registration Certificate", "डुप्लिकेट पंजीकरण प्रमाणपत्र"),
     "renewal": ("Renewed Registration Certificate", "नवीनीकृत पंजीकरण प्रमाणपत्र"),
+    "correction": ("Correction of particulars (with a supporting document)",
+                   "विवरण में सुधार (सहायक दस्तावेज़ सहित)"),
+    "field": ("Correction: what to correct", "सुधार: क्या सुधारना है"),
+    "value": ("Correction: as it should read", "सुधार: सही विवरण"),
+    "name": ("Name", "नाम"),
+    "name_hi": ("Name in Hindi", "हिंदी में नाम"),
+    "father_name": ("Father's name", "पिता का नाम"),
+    "date_of_birth": ("Date of birth (YYYY-MM-DD)", "जन्म तिथि (YYYY-MM-DD)"),
+    "qualification": ("Qualification to add (degree; university; year)",
+                      "जोड़ी जाने वाली योग्यता (उपाधि; विश्वविद्यालय; वर्ष)"),
     "addressee": ("Addressee (e.g. a foreign regulator)", "प्राप्तकर्ता (जैसे विदेशी नियामक)"),
     "purpose": ("Purpose", "उद्देश्य"),
     "destination": ("Destination council", "गंतव्य परिषद"),
     "fields_hint": (("Good Standing: addressee and purpose. NOC: purpose and destination. "
-                    "Duplicate or renewal: nothing more."),
+                    "Duplicate or renewal: nothing more. Correction: what, and as it should read; "
+                    "then upload the supporting document."),
                     ("सुस्थिति: प्राप्तकर्ता और उद्देश्य। अनापत्ति: उद्देश्य और गंतव्य। "
-                    "डुप्लिकेट या नवीनीकरण: कुछ और नहीं।")),
+                    "डुप्लिकेट या नवीनीकरण: कुछ और नहीं। सुधार: क्या, और सही विवरण; फिर सहायक "
+                    "दस्तावेज़ अपलोड करें।")),
     "apply": ("Apply", "आवेदन करें"),
     "application": ("Application", "आवेदन"),
     "state": ("Status", "स्थिति"),

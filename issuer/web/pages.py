@@ -123,7 +123,7 @@ def applicant_list(request: Request, session: SessionDep, state: StateDep,
     return render(request, "p_applications.html", applicant=applicant,
                   applications=service.list_own(session, applicant),
                   registrations=applicants.registrations_of(session, applicant),
-                  kinds=list(service.KINDS),
+                  kinds=list(service.KINDS), correctable=service.CORRECTABLE,
                   csrf=csrf_token(state, request.cookies[APPLICANT_COOKIE]))
 
 
@@ -133,9 +133,12 @@ def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[DbI
                     state: StateDep, now: NowDep,
                     addressee: Annotated[str, Form(max_length=200), Clean] = "",
                     purpose: Annotated[str, Form(max_length=200), Clean] = "",
-                    destination: Annotated[str, Form(max_length=200), Clean] = "") -> Response:
+                    destination: Annotated[str, Form(max_length=200), Clean] = "",
+                    field: Annotated[str, Form(max_length=32), Clean] = "",
+                    value: Annotated[str, Form(max_length=200), Clean] = "") -> Response:
     applicant = _acting_applicant(request, session, state, now, csrf)
-    details = {"addressee": addressee, "purpose": purpose, "destination": destination}
+    details = {"addressee": addressee, "purpose": purpose, "destination": destination,
+               "field": field, "value": value}
     row = service.submit(session, applicant, service.ApplicationIn(
         registration_id, kind, {k: v for k, v in details.items() if v.strip()}),
         registry=state.registry, now=now)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from issuer.settings import IssuerSettings
 from schemas.errors import ProceedingsOpen, RegistrationSuspended
-from tests.issuer.applications.conftest import Person, gsc
+from tests.issuer.applications.conftest import PDF, Person, gsc
 from tests.issuer.applications.test_pages import _form_csrf, _page_sign_in
 
 MakePerson = Callable[..., Person]
@@ -77,3 +77,37 @@ def test_the_desk_blocks_approval_when_the_register_changed_after_submission(
                            headers=registrar, json={})
     assert restored.status_code == 200
     assert f'data-ineligible="{application}"' not in browser.get("/s/queue?council=hmc").text
+
+
+def test_a_correction_is_an_application_with_a_supporting_document(
+        client: TestClient, person: MakePerson, staff: Callable[..., dict[str, str]]) -> None:
+    someone = person()
+    registrar = staff()
+    rc = client.post(f"/registrations/{someone.registration.id}/certificates",
+                     headers=registrar, json={"type": "registration"}).json()
+    asked = {"registration_id": someone.registration.id, "kind": "correction",
+             "field": "father_name", "value": "Sri Rama Chandra Murthy Bhagavatula Garu"}
+    bad = client.post("/me/applications", json=asked | {"field": "gender"},
+                      headers=someone.headers)
+    assert bad.status_code == 422
+    application = client.post("/me/applications", json=asked, headers=someone.headers)
+    assert application.status_code == 201, application.text
+    number = application.json()["id"]
+    without = client.post(f"/review/applications/{number}/approve", headers=registrar, json={})
+    assert without.status_code == 422 and "supporting document" in without.json()["detail"]
+    uploaded = client.post(f"/me/applications/{number}/documents", headers=someone.headers,
+                           files={"file": ("affidavit.pdf", PDF, "application/pdf")})
+    assert uploaded.status_code == 201, uploaded.text
+    approved = client.post(f"/review/applications/{number}/approve", headers=registrar,
+                           json={})
+    assert approved.status_code == 200, approved.text
+    record = client.get(f"/review/applications/{number}", headers=registrar).json()
+    assert record["registry_record"]["father_name"] == asked["value"]
+    old = client.get(f"/c/{rc['certificate_number']}/status").json()
+    assert (old["state"], old["reason"]) == ("revoked", "superseded")
+    history = client.get(f"/registrations/{someone.registration.id}/history",
+                         headers=registrar).json()
+    assert history[-1]["action"] == "corrected"
+    assert history[-1]["order_reference"] == f"application {number}"
+    certificate = client.get(f"/me/applications/{number}/certificate", headers=someone.headers)
+    assert certificate.status_code == 200
