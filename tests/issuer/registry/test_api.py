@@ -83,3 +83,16 @@ def test_bad_input_is_a_4xx(client: TestClient, auth: dict[str, str],
     assert other.status_code == 404
     due = client.get("/councils/hmc/due-for-renewal", headers=auth)
     assert due.status_code == 200 and due.json() == []
+
+
+def test_the_api_offers_exactly_the_services_reasons_and_fields() -> None:
+    from typing import get_args
+
+    from issuer.registry import api, corrections, lifecycle
+
+    def choices(model: type, name: str) -> set[str]:
+        return set(get_args(model.model_fields[name].annotation))  # type: ignore[attr-defined]
+
+    assert choices(api.SuspendRegistrationIn, "reason") == set(lifecycle.SUSPENSION_REASONS)
+    assert choices(api.RemoveIn, "reason") == set(lifecycle.REMOVAL_REASONS)
+    assert choices(api.CorrectIn, "field") == set(corrections.FIELDS)

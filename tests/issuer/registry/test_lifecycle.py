@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from issuer.audit import service as audit
 from issuer.audit.models import AuditEvent
 from issuer.credentials import service as credentials
 from issuer.outbox.hooks import DIGILOCKER_PUSH, MAIL_REGISTER
@@ -78,6 +79,8 @@ def test_suspension_suspends_every_live_certificate_until_the_same_day(desk: Des
     event = desk.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "registration.suspended")).one()
     assert event.details["order"] == "HMC/DC/2026/17"
+    assert event.details["certificates"]["suspended"] == action.certificates["suspended"]
+    assert audit.verify_chain(desk.session).ok
     kinds = [m.kind for m in desk.session.scalars(select(OutboxMessage))]
     assert MAIL_REGISTER in kinds and kinds.count(DIGILOCKER_PUSH) >= 4  # 2 adds, 2 deletes
 
