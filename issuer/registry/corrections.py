@@ -48,23 +48,15 @@ def correct(session: Session, registration: Registration, *, staff: Staff,
     scripts = context.registry.council(registration.council_id).scripts
     register.lock(session, registration)
     _not_removed(registration, "corrected")
-    person = registration.professional
-    if field == "qualification":
-        added = _qualification(value, scripts)
-        before: Any = list(registration.qualifications)
-        registration.qualifications = [*before, added]
-        after: Any = registration.qualifications
-    elif field == "date_of_birth":
-        before, after = _iso(person.date_of_birth), _date(value)
-        person.date_of_birth = date.fromisoformat(after)
-    else:
-        before, after = getattr(person, field), printable(value.strip(), field=field,
-                                                          scripts=scripts)
-        if not after or len(after) > 200:
-            raise InvalidData(f"{field} must be 1 to 200 characters", field="value")
-        setattr(person, field, after)
+    before, after = _values(registration, field, value, scripts)
     if before == after:
         raise InvalidData(f"{field} is already {after!r}: nothing to correct", field="value")
+    if field == "qualification":
+        registration.qualifications = after
+    elif field == "date_of_birth":
+        registration.professional.date_of_birth = date.fromisoformat(after)
+    else:
+        setattr(registration.professional, field, after)
     session.flush()
     effects = Effects() if field in NOT_PRINTED else _reissue_live(
         session, registration, staff=staff, context=context, now=now,
@@ -102,6 +94,22 @@ def _reissue_live(session: Session, registration: Registration, *, staff: Staff,
         new = reissue.reissue(session, old, staff=staff, context=context, now=now, note=note)
         effects.reissued.append((old.certificate_number, new.certificate_number))
     return effects
+
+
+def _values(registration: Registration, field: str, value: str, scripts: tuple[str, ...]
+            ) -> tuple[Any, Any]:
+    """The particular as it is and as it would be, checked as the register checks it."""
+    person = registration.professional
+    if field == "qualification":
+        added = _qualification(value, scripts)
+        before = list(registration.qualifications)
+        return before, before if added in before else [*before, added]
+    if field == "date_of_birth":
+        return _iso(person.date_of_birth), _date(value)
+    after = printable(value.strip(), field=field, scripts=scripts)
+    if not after or len(after) > 200:
+        raise InvalidData(f"{field} must be 1 to 200 characters", field="value")
+    return getattr(person, field), after
 
 
 def _allowed(staff: Staff, registration: Registration) -> None:

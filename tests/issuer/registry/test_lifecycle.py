@@ -287,6 +287,13 @@ def test_corrections_check_what_they_are_given(desk: Desk) -> None:
                                  now=NOW)
     assert registration.qualifications[-1]["degree"] == "DNB (Cardiology)"
     assert action.action == "corrected"
+    for field, value in [("qualification",
+                          "DNB (Cardiology); National Board of Examinations; 2024"),
+                         ("name", registration.professional.name)]:
+        with pytest.raises(InvalidData, match="nothing to correct"):
+            corrections.correct(desk.session, registration, staff=desk.staff,
+                                context=desk.context(), field=field, value=value, now=NOW)
+    assert len(registration.qualifications) == 3
 
 
 def test_a_renewal_without_a_due_date_counts_from_the_licence(desk: Desk) -> None:
