@@ -141,6 +141,38 @@ class RegistrationNotPermanent(InvalidTransition):
     code = "registration.not_permanent"
 
 
+class RegistrationSuspended(InvalidTransition):
+    """A Good Standing Certificate, a NOC or any new certificate while the registration is
+    suspended (a re-issue of a suspended certificate carries the suspension instead)."""
+
+    code = "registration.suspended"
+
+
+class RegistrationRemoved(InvalidTransition):
+    """Any certificate for a registration removed from the register."""
+
+    code = "registration.removed"
+
+
+class ProceedingsOpen(InvalidTransition):
+    """A Good Standing Certificate or a NOC while disciplinary proceedings are open."""
+
+    code = "registration.proceedings_open"
+
+
+class RenewalOverdue(InvalidTransition):
+    """A Good Standing Certificate or a NOC while the registration's renewal is overdue."""
+
+    code = "registration.renewal_overdue"
+
+
+class RegisterTransition(InvalidTransition):
+    """A register change the registration's state does not allow (restoring an active one,
+    suspending a removed one, making a permanent registration permanent)."""
+
+    code = "registration.invalid_transition"
+
+
 class ExpiredNotReissued(InvalidTransition):
     """A re-issue of a certificate whose validity has ended: a new certificate is issued instead.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ class Profession:
     name: str
     name_hi: str
     practitioner: str
+    renewal: str | None = None
+    """ISO 8601 period (``P5Y``) after which a registration must be renewed; None: never."""
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,18 @@ def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
 @cache
 def default_registry() -> Registry:
     return load_registry()
+
+
+def add_period(start: date, period: str) -> date:
+    """Add an ISO 8601 period of one unit (``P6M``, ``P1Y``, ``P90D``), clamping month ends."""
+    amount, unit = int(period[1:-1]), period[-1]
+    if unit == "D":
+        return start + timedelta(days=amount)
+    months = amount * (12 if unit == "Y" else 1)
+    year, month = divmod(start.month - 1 + months, 12)
+    day = start.day
+    while True:
+        try:
+            return start.replace(year=start.year + year, month=month + 1, day=day)
+        except ValueError:
+            day -= 1

@@ -61,14 +61,18 @@ class RegistrationBrief(BaseModel):
 class ApplicationIn(Input):
     model_config = ConfigDict(extra="forbid")
     registration_id: DbId
-    kind: Literal["good-standing", "noc", "duplicate", "renewal"]
+    kind: Literal["good-standing", "noc", "duplicate", "renewal", "correction"]
     addressee: str | None = Field(default=None, max_length=200)
     purpose: str | None = Field(default=None, max_length=200)
     destination: str | None = Field(default=None, max_length=200)
+    field: str | None = Field(default=None, max_length=32,
+                              description="correction: the particular (docs/register.md)")
+    value: str | None = Field(default=None, max_length=200,
+                              description="correction: its value as it should be")
 
     def request(self) -> service.ApplicationIn:
         details = {"addressee": self.addressee, "purpose": self.purpose,
-                   "destination": self.destination}
+                   "destination": self.destination, "field": self.field, "value": self.value}
         return service.ApplicationIn(self.registration_id, self.kind,
                                      {k: v for k, v in details.items() if v is not None})
 

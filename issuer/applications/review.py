@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.applications import service
 from issuer.applications.models import Application
 from issuer.applications.service import (
     APPROVED,
@@ -28,6 +29,8 @@ from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.credentials.service import IssueContext, IssueRequest
 from issuer.mail.application_mail import notify
+from issuer.registry import corrections, lifecycle
+from issuer.registry.lifecycle import Order
 from issuer.registry.models import Registration
 from issuer.status import reissue
 from issuer.status import service as status
@@ -89,6 +92,9 @@ def approve(session: Session, staff: Staff, application_id: int, *, context: Iss
     revoked as superseded, so a lost copy no longer verifies) or, if there is none, issues one.
     A ``renewal`` needs ``renewed_until``: the register's licence period is extended to it, a
     new Registration Certificate is issued from the register and earlier ones are superseded.
+    A ``correction`` needs a supporting document: the register's particular is changed and every
+    live certificate re-issued (``issuer.registry.corrections``); the application then points
+    to the first replacement, or to none when no certificate prints what changed.
     """
     staff.require("approve")
     application = get_for_staff(session, staff, application_id)
@@ -96,8 +102,16 @@ def approve(session: Session, staff: Staff, application_id: int, *, context: Iss
     if application.kind == "renewal" and renewed_until is None:
         raise InvalidData("approving a renewal needs renewed_until, the new end of the "
                           "licence period", field="renewed_until")
+    if application.kind == "correction" and not service.documents(session, application):
+        raise InvalidData("a correction is approved on a supporting document; ask the "
+                          "applicant to upload one", field="documents")
     move(session, application, allowed_from=COUNCILS_MOVE, to=APPROVED, actor=staff.actor,
          action="approved", message=note, now=now, waiting_since=None)
+    if application.kind == "correction":
+        application.credential_id = _correct_for(session, application, staff=staff,
+                                                 context=context, now=now)
+        session.flush()
+        return application
     row = _issue_for(session, application, staff=staff, context=context, now=now,
                      renewed_until=renewed_until)
     application.credential_id = row.id
@@ -120,6 +134,9 @@ def _issue_for(session: Session, application: Application, *, staff: Staff,
     if application.kind == "renewal":
         assert renewed_until is not None
         _renew(session, registration, renewed_until, actor=staff.actor, now=now)
+        if registration.renewal_due is not None:  # the profession renews: the due date moves
+            registration.renewal_due = lifecycle.next_renewal_due(registration,
+                                                                  context.registry, now)
         earlier = _current_certificates(session, registration, now)
         new = credentials.issue_in(context, session, request, staff=staff, now=now)
         for old in earlier:
@@ -127,6 +144,16 @@ def _issue_for(session: Session, application: Application, *, staff: Staff,
                           note=f"renewal, application {application.id}", replaced_by=new)
         return new
     return credentials.issue_in(context, session, request, staff=staff, now=now)
+
+
+def _correct_for(session: Session, application: Application, *, staff: Staff,
+                 context: IssueContext, now: datetime) -> int | None:
+    action = corrections.correct(
+        session, application.registration, staff=staff, context=context,
+        field=application.details["field"], value=application.details["value"], now=now,
+        order=Order(reference=f"application {application.id}"))
+    reissued = action.certificates.get("reissued", [])
+    return credentials.get(session, reissued[0][1]).id if reissued else None
 
 
 def _renew(session: Session, registration: Registration, until: date, *, actor: str,

@@ -28,15 +28,13 @@ from issuer.applications.models import Application, ApplicationDocument, Applica
 from issuer.audit import service as audit
 from issuer.credentials.models import IssuedCredential
 from issuer.delivery.printable import printable
+from issuer.registry import corrections, eligibility
 from issuer.registry.models import Registration
-from schemas import credential as vc
 from schemas.errors import (
     DuplicateApplication,
     InvalidApplicationTransition,
     InvalidData,
     NotFound,
-    RegistrationNotCurrent,
-    RegistrationNotPermanent,
     TooManyDocuments,
 )
 from schemas.registry import Registry
@@ -52,8 +50,13 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "noc": ("noc", ("purpose", "destination")),
     "duplicate": ("registration", ()),
     "renewal": ("registration", ()),
+    # a correction of the register's particulars, with a supporting document; approving it
+    # changes the register and re-issues the live certificates (issuer.registry.corrections)
+    "correction": ("registration", ("field", "value")),
 }
 MAX_TEXT = 2000
+CORRECTABLE = corrections.FIELDS
+"""The particulars a correction application may ask to change."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,10 @@ def submit(session: Session, applicant: Applicant, request: ApplicationIn, *, re
         raise InvalidData("each detail may be at most 200 characters", field="details")
     scripts = registry.council(registration.council_id).scripts  # the details are printed
     details = {k: printable(v, field=k, scripts=scripts) for k, v in details.items()}
-    _check_registration(registration, request.kind, registry, now)
+    if request.kind == "correction" and details["field"] not in CORRECTABLE:
+        raise InvalidData(f"field must be one of {', '.join(CORRECTABLE)}", field="field")
+    _check_registration(session, registration, cert_type, registry, now,
+                        replacing=request.kind == "correction")
     if session.scalar(select(Application.id).where(
             Application.registration_id == registration.id, Application.kind == request.kind,
             Application.state.in_(OPEN))) is not None:
@@ -175,17 +181,12 @@ def certificate_of(session: Session, application: Application) -> IssuedCredenti
     return session.get_one(IssuedCredential, application.credential_id)
 
 
-def _check_registration(registration: Registration, kind: str, registry: Registry,
-                        now: datetime) -> None:
+def _check_registration(session: Session, registration: Registration, certificate_type: str,
+                        registry: Registry, now: datetime, *, replacing: bool = False) -> None:
+    """Refuse an application the register would refuse to issue (``issuer.registry.
+    eligibility``): the professional learns why now, not after the council's review."""
     registry.council(registration.council_id)
-    today = now.astimezone(vc.INDIA).date()
-    if not registration.valid_from <= today <= registration.valid_until:
-        raise RegistrationNotCurrent(
-            f"registration {registration.registration_number} is not current "
-            f"({registration.valid_from} to {registration.valid_until})",
-            hint="a lapsed registration is restored at the council, not online")
-    if kind == "noc" and registration.registration_type != "permanent":
-        raise RegistrationNotPermanent("a No-Objection Certificate needs a permanent registration")
+    eligibility.check(session, registration, certificate_type, now, replacing=replacing)
 
 
 def move(session: Session, application: Application, *, allowed_from: tuple[str, ...],

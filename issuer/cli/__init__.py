@@ -12,8 +12,9 @@ default ``var/pramaan.db``; ``PRAMAAN_MAILDIR``; ``PRAMAAN_DATA_DIR``) resolve a
 other command refuses a missing or unmigrated one, naming its absolute location.
 
 One module per domain: ``instance`` (init, demo, serve), ``access`` (keys, tokens),
-``certificates`` (register, issue, show), ``status`` (revoke, suspend, reinstate, reissue) and
-``audit``; this module builds the parser and is the one place errors become exit codes.
+``certificates`` (register, issue, show), ``status`` (revoke, suspend, reinstate, reissue),
+``registrations`` and ``proceedings`` (the register's life) and ``audit``; this module builds
+the parser and is the one place errors become exit codes.
 """
 
 from __future__ import annotations
@@ -27,7 +28,17 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from issuer.cli import access, audit, certificates, instance, staff, status, trust
+from issuer.cli import (
+    access,
+    audit,
+    certificates,
+    instance,
+    proceedings,
+    registrations,
+    staff,
+    status,
+    trust,
+)
 from issuer.cli.common import EXIT_ERROR, EXIT_USAGE
 from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
@@ -100,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_commands(sub)
     certificates.add_commands(sub)
     status.add_commands(sub)
+    registrations.add_commands(sub)
+    proceedings.add_commands(sub)
     trust.add_commands(sub)
     staff.add_commands(sub)
     return parser

@@ -11,7 +11,7 @@ import base64
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from issuer.auth.service import Staff
 from issuer.credentials.models import IssuedCredential
 from issuer.delivery.printable import printable
 from issuer.outbox import hooks
+from issuer.registry import eligibility
 from issuer.registry import service as register
 from issuer.registry.models import Registration
 from issuer.status.allocation import allocate
@@ -33,10 +34,8 @@ from schemas.errors import (
     IdempotencyMismatch,
     InvalidData,
     NotFound,
-    RegistrationNotCurrent,
-    RegistrationNotPermanent,
 )
-from schemas.registry import CertificateType, Registry
+from schemas.registry import CertificateType, Registry, add_period
 from schemas.status_list import MIN_ENTRIES, status_entries
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -66,10 +65,12 @@ class IssueContext:
 
 
 def issue_in(context: IssueContext, session: Session, request: IssueRequest, *, staff: Staff,
-             now: datetime, window: tuple[datetime, datetime] | None = None) -> IssuedCredential:
+             now: datetime, window: tuple[datetime, datetime] | None = None,
+             replacing: bool = False) -> IssuedCredential:
     return issue(session, request, staff=staff, registry=context.registry,
                  keyring=context.keyring, public_base=context.public_base, now=now,
-                 window=window, status_list_entries=context.status_list_entries)
+                 window=window, status_list_entries=context.status_list_entries,
+                 replacing=replacing)
 
 
 def new_certificate_number(prefix: str, type_code: str) -> str:
@@ -81,9 +82,15 @@ def new_certificate_number(prefix: str, type_code: str) -> str:
 def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Registry,
           keyring: KeyRing, public_base: str, now: datetime,
           window: tuple[datetime, datetime] | None = None,
-          status_list_entries: int = MIN_ENTRIES) -> IssuedCredential:
+          status_list_entries: int = MIN_ENTRIES, replacing: bool = False) -> IssuedCredential:
     """Issue one certificate from the register. ``window`` (valid from, until) overrides the
-    certificate type's validity rule: a re-issue keeps the window of what it replaces."""
+    certificate type's validity rule: a re-issue keeps the window of what it replaces.
+
+    The registration's row is locked first (``lock``), as every register change locks it, so a
+    certificate is issued either before a suspension or removal (which then catches it) or after
+    it (and is refused): never a live certificate beside a suspended registration. Refusals are
+    the catalogue errors of ``issuer.registry.eligibility``; ``replacing`` (a re-issue, which
+    carries the old certificate's suspension) is not refused for a suspension."""
     if request.idempotency_key:
         earlier = _find_by_idempotency_key(session, staff.token_id, request.idempotency_key)
         if earlier is not None:
@@ -91,7 +98,9 @@ def issue(session: Session, request: IssueRequest, *, staff: Staff, registry: Re
     registration = register.get_for_staff(session, staff, "issue", request.registration_id)
     cert_type = registry.certificate_type(request.certificate_type)
     council = registry.council(registration.council_id)
-    extra = _check_preconditions(registration, cert_type, request.extra, council.scripts, now)
+    register.lock(session, registration)
+    extra = _check_preconditions(session, registration, cert_type, request.extra,
+                                 council.scripts, now, replacing=replacing)
     valid_from, valid_until = window or _validity(registration, cert_type, now)
     list_id, index = allocate(session, council_id=council.id, size=status_list_entries, now=now)
     draft = vc.CredentialDraft(
@@ -147,8 +156,9 @@ def _same_request_or_conflict(earlier: IssuedCredential, request: IssueRequest
     return earlier
 
 
-def _check_preconditions(registration: Registration, cert_type: CertificateType,
-                         extra: Mapping[str, str], scripts: Sequence[str], now: datetime
+def _check_preconditions(session: Session, registration: Registration,
+                         cert_type: CertificateType, extra: Mapping[str, str],
+                         scripts: Sequence[str], now: datetime, *, replacing: bool = False
                          ) -> dict[str, str]:
     """The extra fields (which the certificate prints), NFC-normalised, if issuing may go on."""
     wanted, given = set(cert_type.extra_fields), set(extra)
@@ -162,14 +172,7 @@ def _check_preconditions(registration: Registration, cert_type: CertificateType,
             raise InvalidData(f"{name} must be 1 to 200 characters", field=name)
     printed = {name: printable(value, field=name, scripts=scripts)
                for name, value in extra.items()}
-    today = now.astimezone(vc.INDIA).date()
-    if not registration.valid_from <= today <= registration.valid_until:
-        raise RegistrationNotCurrent(
-            f"registration {registration.registration_number} is not current "
-            f"({registration.valid_from} to {registration.valid_until})",
-            hint="renew the registration first")
-    if cert_type.id == "noc" and registration.registration_type != "permanent":
-        raise RegistrationNotPermanent("a No-Objection Certificate needs a permanent registration")
+    eligibility.check(session, registration, cert_type.id, now, replacing=replacing)
     return printed
 
 
@@ -178,24 +181,9 @@ def _validity(registration: Registration, cert_type: CertificateType, now: datet
     if cert_type.validity == "registration":
         return vc.start_of_day(registration.valid_from), vc.end_of_day(registration.valid_until)
     today = now.astimezone(vc.INDIA).date()
-    last_day = min(_add_period(today, cert_type.validity) - timedelta(days=1),
+    last_day = min(add_period(today, cert_type.validity) - timedelta(days=1),
                    registration.valid_until)
     return now, vc.end_of_day(last_day)
-
-
-def _add_period(start: date, period: str) -> date:
-    """Add an ISO 8601 period of one unit (``P6M``, ``P1Y``, ``P90D``), clamping month ends."""
-    amount, unit = int(period[1:-1]), period[-1]
-    if unit == "D":
-        return start + timedelta(days=amount)
-    months = amount * (12 if unit == "Y" else 1)
-    year, month = divmod(start.month - 1 + months, 12)
-    day = start.day
-    while True:
-        try:
-            return start.replace(year=start.year + year, month=month + 1, day=day)
-        except ValueError:
-            day -= 1
 
 
 def find(session: Session, certificate_number: str) -> IssuedCredential | None:

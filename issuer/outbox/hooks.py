@@ -15,6 +15,8 @@ from issuer.outbox.service import enqueue
 from issuer.registry.models import Registration
 
 MAIL_CERTIFICATE = "mail.certificate"
+MAIL_REGISTER = "mail.register"
+MAIL_REMINDER = "mail.reminder"
 DIGILOCKER_PUSH = "digilocker.push"
 ADD, UPDATE, DELETE = "A", "U", "D"
 
@@ -36,3 +38,11 @@ def credential_status_changed(session: Session, row: IssuedCredential, *, valid:
     if professional.digilocker_id:
         enqueue(session, DIGILOCKER_PUSH,
                 {"credential": row.id, "action": ADD if valid else DELETE}, now=now)
+
+
+def registration_changed(session: Session, registration: Registration, action_id: int, *,
+                         now: datetime) -> None:
+    """Tell the professional what the council changed on the register (``RegisterAction``);
+    the certificates it touched enqueue their own DigiLocker pushes."""
+    if registration.professional.email:
+        enqueue(session, MAIL_REGISTER, {"action": action_id}, now=now)

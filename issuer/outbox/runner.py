@@ -19,6 +19,7 @@ from issuer.mail import service as mail
 from issuer.mail.transport import MailTransport, transport_for
 from issuer.outbox import service as outbox
 from issuer.outbox.worker import OutboxWorker
+from issuer.registry import notices
 from issuer.status import service as status
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def handlers(state: IssuerState, *, transport: MailTransport | None = None
         client_secret=(settings.digilocker_client_secret.get_secret_value()
                        if settings.digilocker_client_secret else None),
         config=DigiLockerConfig.of(settings.digilocker_issuer_id, settings.digilocker_doc_types))
-    return mail.handlers(context) | push_handlers(push)
+    return mail.handlers(context) | notices.handlers(context) | push_handlers(push)
 
 
 def policy(state: IssuerState) -> outbox.RetryPolicy:

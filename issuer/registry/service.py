@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from issuer.audit import service as audit
 from issuer.auth.service import Staff
@@ -16,7 +16,7 @@ from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Professional, Registration
 from schemas.credential import PractitionerRecord, Qualification
 from schemas.errors import Conflict, NotFound
-from schemas.registry import Registry
+from schemas.registry import Registry, add_period
 
 
 def register(session: Session, registrant: RegistrantIn, *, registry: Registry, actor: str,
@@ -35,7 +35,8 @@ def register(session: Session, registrant: RegistrantIn, *, registry: Registry, 
         professional=person, council_id=data.council_id,
         registration_number=data.registration_number, registration_date=data.registration_date,
         registration_type=data.registration_type, valid_from=data.valid_from,
-        valid_until=data.valid_until, created_at=now,
+        valid_until=data.valid_until, created_at=now, state="active",
+        renewal_due=renewal_due(registry, data.council_id, data.valid_from),
         qualifications=[q.model_dump(exclude_none=True) for q in data.qualifications])
     session.add(row)
     try:
@@ -47,6 +48,24 @@ def register(session: Session, registrant: RegistrantIn, *, registry: Registry, 
                  subject=f"registration:{row.id}", council=row.council_id,
                  details={"council": row.council_id, "number": row.registration_number})
     return row
+
+
+def renewal_due(registry: Registry, council_id: str, start: date) -> date | None:
+    """The first renewal date of a registration starting on ``start``, if its profession's
+    registrations are renewed (``Profession.renewal``)."""
+    profession = registry.professions.get(registry.council(council_id).profession)
+    return add_period(start, profession.renewal) if profession and profession.renewal else None
+
+
+def lock(session: Session, registration: Registration) -> Registration:
+    """Lock the registration's row for this transaction and read it afresh. Issuance and every
+    register change take this lock first, so they run one after the other per registration
+    (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's write transactions are serial anyway)."""
+    # The row must be read into the object: populate_existing refreshes only rows consumed.
+    return session.execute(select(Registration).where(Registration.id == registration.id)
+                           .options(lazyload(Registration.professional))
+                           .with_for_update().execution_options(populate_existing=True)
+                           ).scalar_one()
 
 
 def _printable(registrant: RegistrantIn, scripts: Sequence[str]) -> RegistrantIn:

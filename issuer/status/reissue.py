@@ -39,7 +39,7 @@ def reissue(session: Session, old: IssuedCredential, *, staff: Staff, context: I
     request = credentials.IssueRequest(old.registration_id, old.certificate_type,
                                        extra=dict(old.request.get("extra", {})))
     new = credentials.issue_in(context, session, request, staff=staff, now=now,
-                               window=(valid_from or now, valid_until or now))
+                               window=(valid_from or now, valid_until or now), replacing=True)
     current = status.effective_state(old, now)
     if current.state == status.SUSPENDED:
         status.suspend(session, new, reason=current.reason or "other", actor=staff.actor,

@@ -22,6 +22,7 @@ from issuer.applications.models import Application
 from issuer.credentials.api import certificate_response
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
+from issuer.registry import eligibility
 from issuer.state import IssuerState
 from issuer.web import apply_forms
 from issuer.web.common import (
@@ -184,9 +185,12 @@ def applicant_apply(request: Request, csrf: Csrf, registration_id: Annotated[DbI
                     state: StateDep, now: NowDep,
                     addressee: Annotated[str, Form(max_length=200), Clean] = "",
                     purpose: Annotated[str, Form(max_length=200), Clean] = "",
-                    destination: Annotated[str, Form(max_length=200), Clean] = "") -> Response:
+                    destination: Annotated[str, Form(max_length=200), Clean] = "",
+                    field: Annotated[str, Form(max_length=32), Clean] = "",
+                    value: Annotated[str, Form(max_length=200), Clean] = "") -> Response:
     applicant = _applicant(request, session, now)
-    details = {"addressee": addressee, "purpose": purpose, "destination": destination}
+    details = {"addressee": addressee, "purpose": purpose, "destination": destination,
+               "field": field, "value": value}
     try:
         check_csrf(state, request.cookies.get(APPLICANT_COOKIE, ""), csrf)
         row = service.submit(session, applicant, service.ApplicationIn(
@@ -208,7 +212,7 @@ def _apply_page(request: Request, session: Session, state: IssuerState, applican
                   here=f"/p/applications/new?kind={kind}",
                   form=apply_forms.form_for(kind, state.registry),
                   registrations=applicants.registrations_of(session, applicant),
-                  values=values, problem=problem,
+                  values=values, problem=problem, correctable=service.CORRECTABLE,
                   csrf=csrf_token(state, request.cookies[APPLICANT_COOKIE]))
 
 
@@ -224,7 +228,10 @@ def _detail_page(request: Request, session: Session, state: IssuerState, row: Ap
                  status_code: int = 200, problem: dict[str, str] | None = None,
                  typed: str = "") -> Response:
     history = service.history(session, row)
-    return render(request, "p_application.html", status_code=status_code,
+    refusals = (eligibility.refusals(session, row.registration, row.certificate_type,
+                                     state.clock())
+                if row.state in service.OPEN else [])
+    return render(request, "p_application.html", status_code=status_code, refusals=refusals,
                   here=f"/p/applications/{row.id}", application=row, history=history,
                   question=apply_forms.open_question(row, history),
                   council=state.registry.council(row.council_id),

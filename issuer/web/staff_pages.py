@@ -6,7 +6,7 @@ token, and signing out (or the account's disabling, the token's expiry or revoca
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
@@ -23,6 +23,8 @@ from issuer.auth import service as auth
 from issuer.auth.service import Staff
 from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
+from issuer.registry import eligibility
+from issuer.registry.eligibility import Refusal
 from issuer.state import IssuerState
 from issuer.web.approval import approval_summary
 from issuer.web.common import (
@@ -172,7 +174,8 @@ def staff_queue(request: Request, session: SessionDep, state: StateDep,
     councils = sorted(state.registry.councils) if "*" in staff.councils else staff.councils
     return render(request, "s_queue.html", staff=staff, applications=rows, councils=councils,
                   council=council, type=type,
-                  types=list(state.registry.certificate_types.values()))
+                  types=list(state.registry.certificate_types.values()),
+                  ineligible=_ineligible(session, rows, state.clock()))
 
 
 @router.get("/s/applications/{application_id}")
@@ -191,12 +194,26 @@ def _detail_page(request: Request, session: Session, state: IssuerState, staff: 
     what was typed in it."""
     return render(request, "s_application.html", status_code=status_code,
                   here=f"/s/applications/{row.id}", staff=staff, application=row,
+                  refusals=_refusals(session, state, row),
                   record=registry_record(session, row.registration),
                   history=service.history(session, row),
                   documents=service.documents(session, row),
                   can_approve=staff.can("approve", row.council_id),
                   problem=problem, problem_form=form, typed=typed,
                   csrf=csrf_token(state, request.cookies[STAFF_COOKIE]))
+
+
+def _refusals(session: Session, state: IssuerState, row: Application) -> list[Refusal]:
+    """What the register would refuse now for this application, while it is still open."""
+    if row.state not in service.OPEN:
+        return []
+    return eligibility.refusals(session, row.registration, row.certificate_type, state.clock())
+
+
+def _ineligible(session: SessionDep, rows: list[Application], now: datetime) -> set[int]:
+    """The waiting applications the register would now refuse (it changed since they came)."""
+    return {a.id for a in rows
+            if eligibility.refusals(session, a.registration, a.certificate_type, now)}
 
 
 @router.get("/s/applications/{application_id}/documents/{document_id}")
@@ -213,7 +230,9 @@ def staff_confirm_approve(application_id: DbId, request: Request, session: Sessi
     staff = _staff(request, session, state)
     row = review.get_for_staff(session, staff, application_id)
     staff.require("approve", row.council_id)
-    if row.state not in COUNCILS_MOVE:  # decided meanwhile, or waiting for the applicant
+    if row.state not in COUNCILS_MOVE or _refusals(session, state, row):
+        # decided meanwhile, waiting for the applicant, or the register now refuses it: the
+        # application page says which
         return RedirectResponse(f"/s/applications/{row.id}", 303)
     return _confirm_page(request, session, state, staff, row)
 

@@ -19,7 +19,7 @@ from keys.jwk import parse_jwks
 from keys.signing import parse_payload, verify_jws
 from schemas import credential as vc
 from schemas.errors import Conflict, Forbidden, InvalidData, InvalidTransition, NotFound
-from schemas.registry import Registry
+from schemas.registry import Registry, add_period
 from tests.clock import NOW
 from tests.conftest import PASSPHRASE
 
@@ -157,6 +157,6 @@ def test_certificate_numbers_are_readable_and_unpredictable() -> None:
 
 
 def test_add_period_clamps_month_ends() -> None:
-    assert service._add_period(date(2026, 8, 31), "P6M") == date(2027, 2, 28)
-    assert service._add_period(date(2026, 1, 1), "P1Y") == date(2027, 1, 1)
-    assert service._add_period(date(2026, 1, 1), "P90D") == date(2026, 1, 1) + timedelta(90)
+    assert add_period(date(2026, 8, 31), "P6M") == date(2027, 2, 28)
+    assert add_period(date(2026, 1, 1), "P1Y") == date(2027, 1, 1)
+    assert add_period(date(2026, 1, 1), "P90D") == date(2026, 1, 1) + timedelta(90)

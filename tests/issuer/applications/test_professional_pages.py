@@ -262,3 +262,27 @@ def test_too_many_codes_keep_the_code_step(
     assert 'id="code"' in limited.text and email in limited.text
     assert "मिला हुआ नवीनतम कोड उपयोग करें" in limited.text
     assert mails_to(settings.maildir, email) == 5, "the refused request mailed nothing"
+
+
+def test_a_correction_is_asked_for_on_its_own_form_with_a_choice_of_particular(
+        browser: TestClient, settings: IssuerSettings, person: MakePerson) -> None:
+    someone = person()
+    _page_sign_in(browser, settings, someone.email)
+    assert 'href="/p/applications/new?kind=correction"' in browser.get("/p/applications").text
+    form = browser.get("/p/applications/new?kind=correction").text
+    assert re.search(r'<select id="field" name="field" required', form)
+    assert '<option value="name"' in form and '<option value="father_name"' in form
+    assert 'id="value"' in form and "gazette notification" in form
+    assert not re.search(r'id="(addressee|purpose|destination)"', form)
+    wrong = browser.post("/p/applications", data={
+        "csrf": _form_csrf(form), "kind": "correction",
+        "registration_id": str(someone.registration.id), "field": "gender", "value": "F"})
+    assert wrong.status_code == 422 and 'data-error="data.invalid"' in wrong.text
+    assert 'value="F"' in wrong.text  # what was typed is kept
+    sent = browser.post("/p/applications", data={
+        "csrf": _form_csrf(form), "kind": "correction",
+        "registration_id": str(someone.registration.id), "field": "name",
+        "value": "Asha Rani Verma"}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    page = browser.get(sent.headers["location"]).text
+    assert "Asha Rani Verma" in page and "As it should read" in page
