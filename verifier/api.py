@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from schemas.errors import PramaanError
+from schemas.errors import InvalidRequest, PramaanError
 from schemas.http import (
     ASGIApp,
     BodyLimit,
@@ -42,6 +42,7 @@ from verifier.http import (
     parse_json_body,
     wall_clock,
 )
+from verifier.lookup import Lookup
 from verifier.ratelimit import RateLimiter
 from verifier.settings import VerifierSettings
 from verifier.trust import FetchNeeded, cache_only
@@ -87,13 +88,19 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
                clock: Callable[[], datetime] = wall_clock) -> FastAPI:
     """The verifier app; pass ``verifier`` to share a configured one (its owner closes it)."""
     owned = verifier is None
-    state = VerifierState(settings, verifier or Verifier.from_settings(settings), clock,
+    checker = verifier or Verifier.from_settings(settings)
+    state = VerifierState(settings, checker, clock,
                           RateLimiter(per_minute=settings.rate_limit_per_minute,
-                                      burst=settings.rate_limit_burst))
+                                      burst=settings.rate_limit_burst),
+                          Lookup(checker.trust, checker.registry,
+                                 timeout=settings.http_timeout_seconds,
+                                 offline=settings.offline))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        if state.lookup is not None:
+            state.lookup.close()
         if owned:
             state.verifier.close()
 
@@ -145,9 +152,19 @@ async def _upload_token(request: Request, max_bytes: int) -> str:
     return await run_in_threadpool(inputs.token_from_upload, data, max_bytes=max_bytes)
 
 
-async def _json_token(receive: Receive) -> str:
+async def _json_token(state: VerifierState, receive: Receive) -> str:
+    """``{"token"}`` or ``{"qr"}`` as sent; ``{"number"}`` fetched from its council's trusted
+    issuer (``verifier.lookup``) in the thread pool, as that is blocking I/O."""
     raw = await read_body(receive, limit=MAX_JSON_BYTES, what="JSON bodies", hint=JSON_HINT)
-    return inputs.token_from_json(parse_json_body(raw))
+    body = parse_json_body(raw)
+    number = inputs.number_from_json(body)
+    if number is None:
+        return inputs.token_from_json(body)
+    if state.lookup is None:
+        raise InvalidRequest("this verifier does not look certificates up by number",
+                             field="number", hint="send the token or the QR text")
+    lookup = state.lookup
+    return await run_in_threadpool(lambda: lookup.token(number, now=state.clock()))
 
 
 class JsonVerifyFastPath:
@@ -171,7 +188,7 @@ class JsonVerifyFastPath:
         client: Any = scope.get("client")
         try:
             response = await answer_verify(self.state, client[0] if client else "unknown",
-                                           lambda: _json_token(receive))
+                                           lambda: _json_token(self.state, receive))
         except PramaanError as err:
             response = error_response(err)
         await response(scope, receive, send)

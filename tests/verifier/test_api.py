@@ -391,7 +391,7 @@ def test_the_verify_routes_document_their_request_bodies(client: TestClient) -> 
     verify = paths["/verify"]["post"]["requestBody"]["content"]
     assert set(verify) == {"application/json", "multipart/form-data"}
     assert [o["required"] for o in verify["application/json"]["schema"]["oneOf"]] == [
-        ["token"], ["qr"]]
+        ["token"], ["qr"], ["number"]]
     assert verify["multipart/form-data"]["schema"]["required"] == ["file"]
     vcalm = paths["/credentials/verify"]["post"]["requestBody"]["content"]["application/json"]
     assert vcalm["schema"]["required"] == ["verifiableCredential"]
