@@ -164,7 +164,9 @@ def test_the_qr_link_shows_valid_and_the_certificate_never_reaches_a_log(
                      "photo ID"):
         assert expected in text, expected
     checked = result.locator(".verdict__checked").inner_text()  # India time, to the minute
-    assert re.fullmatch(r"Checked \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d IST", checked), checked
+    host = services.verifier.removeprefix("http://")  # which service checked: its address
+    assert re.fullmatch(rf"Checked \d{{1,2}} [A-Z][a-z]{{2}} \d{{4}}, \d\d:\d\d IST by {host}",
+                        checked), checked
     assert "#" not in page.url  # dropped from the address bar and the history once read
     assert not any(digits[:40] in path for path in services.paths), "a path held the credential"
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

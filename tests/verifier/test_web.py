@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from verifier.api import create_app
 from verifier.settings import VerifierSettings
-from verifier.web import ASSETS, CONTENT_SECURITY_POLICY
+from verifier.web import ASSETS, CONTENT_SECURITY_POLICY, STATIC, asset
 
 
 @pytest.fixture
@@ -37,8 +38,72 @@ def test_nothing_is_loaded_from_elsewhere(client: TestClient) -> None:
 
 def test_the_page_references_only_served_assets(client: TestClient) -> None:
     html = client.get("/v").text
-    for name in re.findall(r'(?:src|href)="v/assets/([^"]+)"', html):
+    names = re.findall(r'(?:src|href)="v/assets/([^"?]+)\?v=([0-9a-f]{16})"', html)
+    assert {name for name, _ in names} >= {"app.css", "app.js", "boot.js", "strings.json"}
+    for name, version in names:
         assert name in ASSETS
+        assert version == asset(name).version  # the reference names the content it gets
+
+
+def test_a_versioned_asset_is_cached_for_good_and_revalidated_otherwise(
+        client: TestClient) -> None:
+    css = asset("app.css")
+    current = client.get(f"/v/assets/app.css?v={css.version}")
+    assert current.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert current.headers["etag"] == f'"{css.version}"'
+    unversioned = client.get("/v/assets/app.css")
+    assert "immutable" not in unversioned.headers["cache-control"]
+    again = client.get("/v/assets/app.css", headers={"If-None-Match": f'"{css.version}"'})
+    assert again.status_code == 304 and again.content == b""
+    page = client.get("/v")
+    assert page.headers["cache-control"] == "no-cache"
+    assert client.get("/v", headers={"If-None-Match": page.headers["etag"]}).status_code == 304
+
+
+def test_the_css_names_its_fonts_by_version(client: TestClient) -> None:
+    css = client.get("/v/assets/app.css").text
+    for font in ("NotoSansDevanagari-Regular.woff2", "NotoSansDevanagari-Bold.woff2",
+                 "PramaanLabel-Bold.woff2"):
+        assert f'url("fonts/{font}?v={asset("fonts/" + font).version}")' in css
+        body = client.get(f"/v/assets/fonts/{font}").content
+        assert body[:4] == b"wOF2"
+
+
+@pytest.mark.parametrize("name", ["index.html", "app.js", "app.css", "strings.json", "boot.js",
+                                  "vendor/jsQR.js"])
+def test_text_is_gzipped_for_clients_that_take_it(client: TestClient, name: str) -> None:
+    path = "/v" if name == "index.html" else f"/v/assets/{name}"
+    packed = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert int(packed.headers["content-length"]) < len(asset(name).body) * 0.6
+    assert packed.content == asset(name).body  # the client inflates it to the same bytes
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == asset(name).body
+
+
+def test_fonts_are_not_compressed_twice(client: TestClient) -> None:
+    font = client.get("/v/assets/fonts/NotoSansDevanagari-Bold.woff2",
+                      headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in font.headers
+    assert font.headers["content-type"] == "font/woff2"
+
+
+def test_the_label_font_draws_the_language_button() -> None:
+    """The English page's one Devanagari word comes from the 3 KB label face, not the 40 KB one:
+    the face's unicode-range in app.css covers exactly the word's letters."""
+    strings = json.loads((STATIC / "strings.json").read_text("utf-8"))
+    word = strings["en"]["lang.switch"]
+    css = (STATIC / "app.css").read_text("utf-8")
+    face = css[css.index('font-family: "Pramaan Label"'):]
+    ranges = face[face.index("unicode-range:") + 14:face.index(";", face.index("unicode-range"))]
+    covered: set[int] = set()
+    for part in ranges.replace(" ", "").split(","):
+        low, _, high = part.removeprefix("U+").partition("-")
+        covered.update(range(int(low, 16), int(high or low, 16) + 1))
+    assert {ord(ch) for ch in word} == covered
+    assert len(asset("fonts/PramaanLabel-Bold.woff2").body) < 4096
 
 
 @pytest.mark.parametrize("path", ["/v/assets/../api.py", "/v/assets/index.html",
