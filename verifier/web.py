@@ -3,8 +3,9 @@
 The page reads the credential from the URL fragment (``docs/qr-format.md`` §1), which browsers
 never send, and posts it to ``POST /verify`` in a request body, so no access log ever holds a
 certificate. Everything it loads comes from here (``static/``): no CDN, no third party, a strict
-Content-Security-Policy with no inline script or style. The verdict's words are decided on the
-server (``verifier.verdict``); the page only lays them out in English or Hindi.
+Content-Security-Policy with no inline style and one inline script, allowed by its hash. The
+verdict's words are decided on the server (``verifier.verdict``); the page only lays them out in
+English or Hindi.
 
 Weight (a clerk's phone on a slow network): every text file is gzipped once, when first served;
 every reference from one served file to another carries the target's content hash
@@ -14,6 +15,7 @@ itself is revalidated on each visit by its ``ETag`` (a 304 when nothing changed)
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import re
@@ -41,7 +43,6 @@ SECURITY_HEADERS = {
 }
 ASSETS = {
     "app.js": "text/javascript; charset=utf-8",
-    "boot.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "strings.json": "application/json",
     "vendor/jsQR.js": "text/javascript; charset=utf-8",
@@ -51,6 +52,10 @@ ASSETS = {
 }
 """Every file the page may load: an allow-list, so no path ever reaches the file system."""
 PAGE = "index.html"
+BOOT = "boot.js"
+"""Inlined into the page (its hash allowed by the page's policy): it posts a QR link's
+credential at once, so the verdict waits on two requests in a row, the page and the answer."""
+_BOOT_TAG = f'<script src="v/assets/{BOOT}"></script>'
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=300, must-revalidate"
 """An asset asked for without its current version (an old page, a hand-typed URL)."""
@@ -72,8 +77,10 @@ class Asset:
 @cache
 def asset(name: str) -> Asset:
     """``name`` as served: references to other assets versioned, hashed, gzipped; read once."""
-    media_type = "text/html; charset=utf-8" if name == PAGE else ASSETS[name]
+    media_type = "text/html; charset=utf-8" if name in (PAGE, BOOT) else ASSETS[name]
     body = (STATIC / name).read_bytes()
+    if name == PAGE:
+        body = body.replace(_BOOT_TAG.encode(), b"<script>" + asset(BOOT).body + b"</script>")
     if media_type.startswith(_COMPRESSIBLE):
         body = _versioned_references(body, name)
     packed = gzip.compress(body, compresslevel=9, mtime=0)
@@ -91,10 +98,23 @@ def _versioned_references(body: bytes, name: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _answer(request: Request, served: Asset, cache_control: str) -> Response:
+@cache
+def page_policy() -> str:
+    """The page's policy: the assets' one, with the inline boot script allowed by its hash (CSP
+    3 ``'sha256-…'``), never by ``'unsafe-inline'``."""
+    script = asset(BOOT).body
+    if b"</script" in script.lower():
+        raise ValueError(f"{BOOT} cannot be inlined: it holds '</script'")
+    digest = base64.b64encode(hashlib.sha256(script).digest()).decode("ascii")
+    return CONTENT_SECURITY_POLICY.replace("script-src 'self'",
+                                           f"script-src 'self' 'sha256-{digest}'")
+
+
+def _answer(request: Request, served: Asset, cache_control: str,
+            policy: str = CONTENT_SECURITY_POLICY) -> Response:
     etag = f'"{served.version}"'
-    headers = {**SECURITY_HEADERS, "Cache-Control": cache_control, "ETag": etag,
-               "Vary": "Accept-Encoding"}
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": policy,
+               "Cache-Control": cache_control, "ETag": etag, "Vary": "Accept-Encoding"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     if served.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
@@ -105,7 +125,7 @@ def _answer(request: Request, served: Asset, cache_control: str) -> Response:
 
 @router.get("/v")
 def page(request: Request) -> Response:
-    return _answer(request, asset(PAGE), "no-cache")
+    return _answer(request, asset(PAGE), "no-cache", page_policy())
 
 
 @router.get("/v/assets/{name:path}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -11,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from verifier.api import create_app
 from verifier.settings import VerifierSettings
-from verifier.web import ASSETS, CONTENT_SECURITY_POLICY, STATIC, asset
+from verifier.web import ASSETS, CONTENT_SECURITY_POLICY, STATIC, asset, page_policy
 
 
 @pytest.fixture
@@ -24,9 +26,22 @@ def test_the_page_and_every_asset_carry_the_policy(client: TestClient) -> None:
     for path in ["/v", *(f"/v/assets/{name}" for name in ASSETS)]:
         response = client.get(path)
         assert response.status_code == 200, path
-        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert response.headers["content-security-policy"] == (
+            page_policy() if path == "/v" else CONTENT_SECURITY_POLICY)
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_one_inline_script_is_allowed_by_its_hash_alone(client: TestClient) -> None:
+    html = client.get("/v").text
+    inline = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    assert len(inline) == 1 and "fetch(\"verify\"" in inline[0]  # boot.js, inlined
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    policy = client.get("/v").headers["content-security-policy"]
+    assert f"script-src 'self' 'sha256-{digest}';" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert policy == CONTENT_SECURITY_POLICY.replace("script-src 'self'",
+                                                     f"script-src 'self' 'sha256-{digest}'")
 
 
 def test_nothing_is_loaded_from_elsewhere(client: TestClient) -> None:
@@ -34,12 +49,13 @@ def test_nothing_is_loaded_from_elsewhere(client: TestClient) -> None:
         text = client.get(path).text
         assert not re.search(r"(src|href|url)\s*[=(]\s*[\"']?(https?:)?//", text), path
         assert "<style" not in text and " style=" not in text and "onclick" not in text
+        assert "<script>" not in text or path == "/v"  # the page's one, above
 
 
 def test_the_page_references_only_served_assets(client: TestClient) -> None:
     html = client.get("/v").text
     names = re.findall(r'(?:src|href)="v/assets/([^"?]+)\?v=([0-9a-f]{16})"', html)
-    assert {name for name, _ in names} >= {"app.css", "app.js", "boot.js", "strings.json"}
+    assert {name for name, _ in names} >= {"app.css", "app.js", "strings.json"}
     for name, version in names:
         assert name in ASSETS
         assert version == asset(name).version  # the reference names the content it gets
@@ -69,7 +85,7 @@ def test_the_css_names_its_fonts_by_version(client: TestClient) -> None:
         assert body[:4] == b"wOF2"
 
 
-@pytest.mark.parametrize("name", ["index.html", "app.js", "app.css", "strings.json", "boot.js",
+@pytest.mark.parametrize("name", ["index.html", "app.js", "app.css", "strings.json",
                                   "vendor/jsQR.js"])
 def test_text_is_gzipped_for_clients_that_take_it(client: TestClient, name: str) -> None:
     path = "/v" if name == "index.html" else f"/v/assets/{name}"

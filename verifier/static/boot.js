@@ -1,4 +1,5 @@
-// Runs before the first paint (a classic script in <head>, the only one): when the address holds
+// Runs before the first paint (inlined at the top of <head> by verifier/web.py, before the
+// stylesheet, which would hold it back): when the address holds
 // a certificate (after the #), the page is drawn at once in its "Checking…" state with the
 // verdict's place kept, and the certificate is sent to be checked while app.js and the strings
 // are still loading, so the verdict waits on one request, not four in a row.
