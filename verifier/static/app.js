@@ -43,11 +43,19 @@ function has(key) {
   return Boolean(ui.strings && key in ui.strings.en);
 }
 
+/* Intl formatters are slow to make (tens of ms on a cheap phone): one of each, per language. */
+const formatters = new Map();
+function formatter(name, locale, options) {
+  const key = `${name}:${locale}`;
+  if (!formatters.has(key)) formatters.set(key, new Intl.DateTimeFormat(locale, options));
+  return formatters.get(key);
+}
+
 function formatDate(value) {
   if (!value) return "";
   const moment = new Date(value);
   if (Number.isNaN(moment.getTime())) return value;
-  return new Intl.DateTimeFormat(ui.lang === "hi" ? "hi-IN" : "en-IN", {
+  return formatter("date", ui.lang === "hi" ? "hi-IN" : "en-IN", {
     day: "numeric", month: "long", year: "numeric", timeZone: "Asia/Kolkata",
   }).format(moment);
 }
@@ -61,12 +69,12 @@ function formatMoment(value) {
   if (!value) return "";
   const moment = new Date(value);
   if (Number.isNaN(moment.getTime())) return value;
-  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+  const parts = Object.fromEntries(formatter("moment", "en-GB", {
     day: "numeric", month: "numeric", year: "numeric", hour: "2-digit", minute: "2-digit",
     hourCycle: "h23", timeZone: "Asia/Kolkata",
   }).formatToParts(moment).map((part) => [part.type, part.value]));
   const month = ui.lang === "hi"
-    ? new Intl.DateTimeFormat("hi-IN", { month: "short", timeZone: "Asia/Kolkata" }).format(moment)
+    ? formatter("month", "hi-IN", { month: "short", timeZone: "Asia/Kolkata" }).format(moment)
     : MONTHS[Number(parts.month) - 1];
   return `${parts.day} ${month} ${parts.year}, ${parts.hour}:${parts.minute} IST`;
 }
