@@ -296,10 +296,13 @@ def test_synthetic_states_for_the_record(page: Page, services: Services) -> None
     answer = httpx.post(f"{services.verifier}/verify", json={"qr": link(services, token)}).json()
     page.goto(f"{services.verifier}/v")
     page.wait_for_selector("body[data-ready]")
-    for state, reason in (("expired", "expired"), ("not_yet_valid", "not_yet_valid")):
-        page.evaluate("""([verdict, state, reason]) => window.pramaanPage.show({kind: "verdict",
-            verdict: {...verdict, state, reason}})""", [answer["verdict"], state, reason])
+    holder = answer["verdict"]["holder"]
+    for state, date in (("expired", holder["validUntil"]), ("not_yet_valid", holder["validFrom"])):
+        page.evaluate("""([verdict, state, date]) => window.pramaanPage.show({kind: "verdict",
+            verdict: {...verdict, state, reason: state, date}})""",
+                      [answer["verdict"], state, date])
         assert verdict(page) == state
+        assert "IST" in page.locator(".verdict__reason").inner_text()  # the date is named
         assert page.locator(".photo-id").count() == 0
         shots(page, state.replace("_", "-"))
 
