@@ -96,6 +96,20 @@ class NotFound(InvalidRequest):
     http_status = 404
 
 
+class MalformedCertificateNumber(InvalidRequest):
+    """Text given as a printed certificate number that is neither a number (``HMC-GS-3TXE-5408``)
+    nor a verification URL ending in one (``…/c/HMC-GS-3TXE-5408``)."""
+
+    code = "certificate_number.malformed"
+
+
+class CertificateNotFound(NotFound):
+    """A well-formed certificate number no trusted issuer holds: an unknown council prefix, or
+    the council's issuer answers that it never issued it (a typing slip, or a forgery)."""
+
+    code = "certificate_number.unknown"
+
+
 class Conflict(InvalidRequest):
     code = "conflict"
     http_status = 409

@@ -24,9 +24,11 @@ ErrorClass = Callable[..., PramaanError]
 
 def read_capped(http: httpx.Client, url: str, *, max_bytes: int, what: str,
                 error: ErrorClass, too_large: ErrorClass | None = None,
-                accept: str = "*/*", hint: str | None = None) -> bytes:
+                not_found: ErrorClass | None = None, accept: str = "*/*",
+                hint: str | None = None) -> bytes:
     """The body at ``url``, or ``error``: unreachable, not 200, encoded; ``too_large`` (default
-    ``error``) past ``max_bytes``."""
+    ``error``) past ``max_bytes``; ``not_found`` (default ``error``) for a 404, where a caller
+    tells "there is no such document" from "the publisher could not be reached"."""
     oversized = too_large or error
     if url.startswith("file:"):
         return _read_file(url, max_bytes=max_bytes, what=what, error=error,
@@ -34,6 +36,8 @@ def read_capped(http: httpx.Client, url: str, *, max_bytes: int, what: str,
     try:
         with http.stream("GET", url, headers={"Accept": accept,
                                               "Accept-Encoding": "identity"}) as response:
+            if response.status_code == 404 and not_found is not None:
+                raise not_found(f"{what} at {url} does not exist (HTTP 404)", hint=hint)
             if response.status_code != 200:
                 raise error(f"{what} at {url} cannot be retrieved: HTTP "
                             f"{response.status_code}", hint=hint)

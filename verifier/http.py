@@ -32,6 +32,7 @@ from schemas.errors import (
     RateLimited,
 )
 from schemas.http import parse_json, too_large
+from verifier.lookup import Lookup
 from verifier.ratelimit import RateLimiter
 from verifier.settings import VerifierSettings
 from verifier.verify import Verifier
@@ -53,6 +54,8 @@ class VerifierState:
     clock: Callable[[], datetime] = wall_clock
     """Read once per request; tests pass a fixed one."""
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(per_minute=0, burst=0))
+    lookup: Lookup | None = None
+    """Fetches a certificate by its printed number (``verifier.lookup``); ``None``: not offered."""
 
 
 def get_state(request: Request) -> VerifierState:

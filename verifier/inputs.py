@@ -91,8 +91,21 @@ def token_from_json(body: object) -> str:
             return "".join(str(body["token"]).split())  # a JWS has no whitespace; wrapped paste
         if isinstance(body.get("qr"), str):
             return decode_qr_text(str(body["qr"]).strip())
-    raise InvalidRequest('send {"token": "<vc+jwt>"} or {"qr": "<QR text>"} as JSON, or upload '
-                         "a PDF or photo as the multipart field 'file'", field="body")
+    raise InvalidRequest('send {"token": "<vc+jwt>"}, {"qr": "<QR text>"} or {"number": '
+                         '"<certificate number>"} as JSON, or upload a PDF or photo as the '
+                         "multipart field 'file'", field="body")
+
+
+def number_from_json(body: object) -> str | None:
+    """The printed certificate number or verification URL of ``{"number": "HMC-GS-…"}``, if the
+    body is that; the lookup itself is ``verifier.lookup``."""
+    if not isinstance(body, Mapping) or "number" not in body:
+        return None
+    number = body["number"]
+    if not isinstance(number, str) or not number.strip():
+        raise InvalidRequest("the field 'number' must hold a certificate number",
+                             field="number", hint="type it as printed, e.g. HMC-GS-3TXE-5408")
+    return number
 
 
 def token_from_upload(data: bytes, *, max_bytes: int) -> str:

@@ -17,6 +17,11 @@ VERIFY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
          "properties": {"token": _STRING | {"description": "the credential as vc+jwt"}}},
         {"type": "object", "title": "QR text", "required": ["qr"],
          "properties": {"qr": _STRING | {"description": "the text of a certificate's QR code"}}},
+        {"type": "object", "title": "Certificate number", "required": ["number"],
+         "properties": {"number": _STRING | {"description": "the certificate number printed on "
+                                             "it (HMC-GS-3TXE-5408) or its verification URL "
+                                             "(…/c/HMC-GS-3TXE-5408); fetched from its "
+                                             "council's trusted issuer"}}},
     ]}},
     "multipart/form-data": {"schema": {
         "type": "object", "required": ["file"],
@@ -24,7 +29,8 @@ VERIFY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
                                           "the certificate PDF, or a photo (PNG, JPEG) of its QR "
                                           "code, or a text file holding the token"}}}},
 }}}
-"""``{"token": …}`` or ``{"qr": …}`` as JSON, or a file as the multipart field ``file``."""
+"""``{"token": …}``, ``{"qr": …}`` or ``{"number": …}`` as JSON, or a file as the multipart
+field ``file``."""
 
 VCALM_VERIFY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {

@@ -11,6 +11,7 @@ answer is built at most once per the shortest status-list ``ttl`` and shared by 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -35,7 +36,7 @@ from verifier.checks import read_unverified_payload
 from verifier.http import get_state, json_response
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.trust_list import ListedTrustStore
-from verifier.web import SECURITY_HEADERS, STATIC
+from verifier.web import ASSETS, PAGE, SECURITY_HEADERS, STATIC, asset
 
 OFFLINE_FORMAT = "pramaan-offline/1"
 _JS = "text/javascript; charset=utf-8"
@@ -71,8 +72,28 @@ def _headers(cache_control: str) -> dict[str, str]:
 def service_worker() -> Response:
     """The service worker, scoped to ``/v`` (the page itself, its assets and nothing of the
     issuer's); ``no-cache`` so that a new version is seen on the next visit."""
-    return Response(_read("sw.js"), media_type="text/javascript; charset=utf-8",
+    return Response(service_worker_body(), media_type="text/javascript; charset=utf-8",
                     headers={**_headers("no-cache"), "Service-Worker-Allowed": "/v"})
+
+
+def shell_paths() -> list[str]:
+    """What the installed app keeps: the page and every file it may load, from the same
+    allow-lists that serve them, so a file added to the page is never missing offline."""
+    return ["/v", "/v/manifest.webmanifest", *(f"/v/assets/{name}" for name in ASSETS),
+            *(f"/v/offline/{name}" for name in OFFLINE_FILES), "/v/offline/qr-dictionary-v1.txt"]
+
+
+@cache
+def service_worker_body() -> bytes:
+    """``sw.js`` with its shell list and a version that changes whenever one of those files
+    does (a browser installs a new worker when the worker's bytes change)."""
+    digest = hashlib.sha256(asset(PAGE).body + _read("manifest.webmanifest"))
+    for name in ASSETS:
+        digest.update(asset(name).body)
+    for path, _ in OFFLINE_FILES.values():
+        digest.update(_read(path))
+    return (_read("sw.js").replace(b"__VERSION__", digest.hexdigest()[:16].encode())
+            .replace(b"__SHELL__", json.dumps(shell_paths()).encode()))
 
 
 @router.get("/v/manifest.webmanifest")

@@ -116,7 +116,10 @@ class VerifierSettings(BaseSettings):
     """On an unknown ``kid`` the JWKS is fetched again at once, but not more often than this; an
     unknown ``kid`` met in between is Cannot check (``key.unconfirmed``), never Not genuine."""
     http_timeout_seconds: float = 5
-    max_upload_bytes: int = 5 * 1024 * 1024
+    max_upload_bytes: int = 16 * 1024 * 1024
+    """A phone's full-size photo (12 MP JPEG, about 5 MB; up to 15 MB) is taken as it is; the
+    page shrinks big photos before sending them. Images stay bounded by pixels as well
+    (``inputs.MAX_IMAGE_PIXELS``), PDFs by ``inputs.PDF_BOUNDS``."""
     registry_files: list[Path] = []
     page_url: str = "http://127.0.0.1:8001/v"
     rate_limit_per_minute: int = Field(default=600, ge=0)

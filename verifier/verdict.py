@@ -79,21 +79,21 @@ REASONS: dict[str, str] = {
     "key_window": "It was signed at a time the council's key was not in use.",
     "malformed": "The code does not hold a complete council certificate.",
     "contents": "Its contents are not those of a council certificate.",
-    "keys_unreachable": "The council's keys could not be fetched, so the signature could not be "
-                        "checked. Try again in a few minutes.",
-    "trust_list_unreachable": "The state's list of trusted issuers could not be loaded, so it "
-                              "is not known whether the issuer is trusted. Try again later.",
-    "status_unreachable": "The council's revocation list could not be checked, so it is not "
-                          "known whether the certificate was revoked or suspended. Try again in "
-                          "a few minutes.",
-    "status_offline": "This verifier is offline without status data, so it cannot tell whether "
-                      "the certificate was revoked or suspended.",
-    "status_stale": "The offline status data is too old to tell whether the certificate was "
-                    "revoked or suspended.",
+    "keys_unreachable": "The council's service could not be reached, so the certificate could "
+                        "not be checked.",
+    "trust_list_unreachable": "The state's list of councils could not be loaded, so the "
+                              "certificate could not be checked.",
+    "status_unreachable": "The council's service could not be reached to tell whether the "
+                          "certificate was revoked or suspended.",
+    "status_offline": "This verifier is working offline and cannot tell whether the "
+                      "certificate was revoked or suspended.",
+    "status_stale": "This verifier's offline data is too old to tell whether the "
+                    "certificate was revoked or suspended.",
     "unknown": "The certificate could not be fully checked.",
 }
 """Plain English for each reason; ``{date}`` is the verdict's date. The page's Hindi table
-(``static/strings.json``) has the same keys."""
+(``static/strings.json``) has the same keys. Cannot check says what could not be reached in a
+clerk's words, never keys or signatures: what to do is the same whichever it was."""
 
 _AUTHENTICITY = ("format", "algorithm", "media_type", "issuer", "key", "signature",
                  "data_model", "schema")
@@ -188,6 +188,9 @@ class Verdict:
     issuer_reason: str | None = None
     """The issuer's own words for a revocation or suspension (unsigned, informative)."""
     holder: Holder | None = None
+    issuer_reason_code: str | None = None
+    """The issuer's code for that reason (``disciplinary_action``), which the page shows in the
+    reader's language; ``issuer_reason`` stays for readers that know no codes."""
     certificate: str | None = None
     """The certificate type's name (``Certificate of Good Standing``), when the signature holds."""
     checked_at: datetime | None = None
@@ -196,6 +199,7 @@ class Verdict:
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "reason": self.reason, "text": self.text,
                 "code": self.code, "date": self.date, "issuerReason": self.issuer_reason,
+                "issuerReasonCode": self.issuer_reason_code,
                 "holder": self.holder.to_dict() if self.holder else None,
                 "certificate": self.certificate,
                 "checkedAt": format_time(self.checked_at) if self.checked_at else None}
@@ -237,12 +241,15 @@ def _status_verdict(result: VerificationResult, status: Check, holder: Holder | 
                     ) -> Verdict:
     report = result.status
     issuer_reason = report.reason_text if report else None
+    code = report.reason if report else None
     if status.code == Revoked.code:
-        return _verdict(REVOKED, "revoked", status.code, issuer_reason=issuer_reason,
-                        holder=holder)
-    until = report.until if report else None
-    return _verdict(SUSPENDED, "suspended_until" if until else "suspended", status.code,
-                    date=until, issuer_reason=issuer_reason, holder=holder)
+        verdict = _verdict(REVOKED, "revoked", status.code, issuer_reason=issuer_reason,
+                           holder=holder)
+    else:
+        until = report.until if report else None
+        verdict = _verdict(SUSPENDED, "suspended_until" if until else "suspended", status.code,
+                           date=until, issuer_reason=issuer_reason, holder=holder)
+    return replace(verdict, issuer_reason_code=code)
 
 
 def _cannot_check(failed: Mapping[str, Check], holder: Holder | None) -> Verdict:

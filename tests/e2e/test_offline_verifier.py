@@ -50,8 +50,9 @@ SHELL_FILES = ("/v", "/v/manifest.webmanifest", "/v/assets/app.js", "/v/assets/a
                "/v/offline/icon-192.png", "/v/offline/icon-512.png")
 """The app shell without what it shares with the online page and loads only on demand (the
 camera's jsQR) or for Hindi (the fonts): those are measured separately."""
-LAZY_FILES = ("/v/assets/vendor/jsQR.js", "/v/assets/fonts/NotoSansDevanagari-Regular.ttf",
-              "/v/assets/fonts/NotoSansDevanagari-Bold.ttf")
+LAZY_FILES = ("/v/assets/vendor/jsQR.js", "/v/assets/fonts/NotoSansDevanagari-Regular.woff2",
+              "/v/assets/fonts/NotoSansDevanagari-Bold.woff2",
+              "/v/assets/fonts/PramaanLabel-Bold.woff2")
 
 
 def key(alg: str) -> SigningKey:

@@ -391,7 +391,7 @@ def test_the_verify_routes_document_their_request_bodies(client: TestClient) -> 
     verify = paths["/verify"]["post"]["requestBody"]["content"]
     assert set(verify) == {"application/json", "multipart/form-data"}
     assert [o["required"] for o in verify["application/json"]["schema"]["oneOf"]] == [
-        ["token"], ["qr"]]
+        ["token"], ["qr"], ["number"]]
     assert verify["multipart/form-data"]["schema"]["required"] == ["file"]
     vcalm = paths["/credentials/verify"]["post"]["requestBody"]["content"]["application/json"]
     assert vcalm["schema"]["required"] == ["verifiableCredential"]
@@ -464,3 +464,25 @@ def test_a_request_holding_no_credential_is_400(client: TestClient, body: dict[s
         assert response.json()["error"] == "request.invalid"
         assert f"'{field}' is empty" in response.json()["detail"]
         assert set(response.json()) == {"error", "detail", "hint"}
+
+
+@pytest.mark.parametrize(("header", "takes"), [
+    ("gzip, deflate, br, zstd", True), ("br;q=1.0, gzip;q=0.8", True), ("*", True),
+    ("gzip;q=0", False), ("identity", False), ("", False), (None, False)])
+def test_a_verdict_is_gzipped_only_for_clients_that_take_it(header: str | None,
+                                                           takes: bool) -> None:
+    assert api.accepts_gzip(header) is takes
+
+
+def test_the_page_gets_its_verdict_gzipped(client: TestClient, token: str) -> None:
+    packed = client.post("/verify", json={"token": token},
+                         headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < 2500  # about 4.5 kB as JSON
+    assert packed.json()["verdict"]["state"] == "valid"  # the client inflates it
+    plain = client.post("/verify", json={"token": token},
+                        headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.json() == packed.json()
+    form = client.post("/verify", data={"token": token}, headers={"Accept-Encoding": "gzip"})
+    assert form.headers["content-encoding"] == "gzip"  # the route answers as the fast path

@@ -75,7 +75,7 @@ class TestSettings:
         settings = VerifierSettings()
         assert settings.trusted_issuers[0].name == "Haryana"
         assert settings.algorithms == ["ES256"]
-        assert settings.jwks_cache_seconds == 300 and settings.max_upload_bytes == 5 * 2**20
+        assert settings.jwks_cache_seconds == 300 and settings.max_upload_bytes == 16 * 2**20
 
     def test_has_no_database_or_private_key_setting(self) -> None:
         fields = " ".join(VerifierSettings.model_fields)

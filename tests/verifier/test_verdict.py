@@ -94,6 +94,31 @@ def test_revoked_beats_expired(verify: Verify, issue: Callable[..., str],
     assert verdict.holder is not None  # the council's words, to see whose certificate it was
 
 
+def test_the_councils_reason_comes_with_its_code(verify: Verify, issue: Callable[..., str],
+                                                jwks_server: JwksServer) -> None:
+    """The page shows the reason in the reader's language by its code; the words stay for
+    readers that know no codes."""
+    jwks_server.suspended.add(INDEX)
+    jwks_server.details[NUMBER] = {"state": "suspended", "reason": "court_order",
+                                   "reasonText": "suspended by a court order"}
+    verdict = verify(issue()).verdict
+    assert verdict is not None and verdict.state == v.SUSPENDED
+    body = verdict.to_dict()
+    assert (body["issuerReasonCode"], body["issuerReason"]) == ("court_order",
+                                                               "suspended by a court order")
+    strings = json.loads(STRINGS.read_text("utf-8"))
+    assert strings["hi"]["issuerReason.court_order"] != strings["en"]["issuerReason.court_order"]
+
+
+def test_every_code_the_issuer_sends_has_words_on_the_page() -> None:
+    from issuer.status.service import REVOCATION_REASONS, SUSPENSION_REASONS
+
+    strings = json.loads(STRINGS.read_text("utf-8"))
+    for code, text in (REVOCATION_REASONS | SUSPENSION_REASONS).items():
+        assert strings["en"][f"issuerReason.{code}"] == text
+        assert strings["hi"][f"issuerReason.{code}"]
+
+
 @pytest.mark.parametrize("until", ["2027-01-31T23:59:59+05:30", "2027-01-31T18:29:59+00:00"])
 def test_suspended_until(verify: Verify, issue: Callable[..., str],
                          jwks_server: JwksServer, until: str) -> None:

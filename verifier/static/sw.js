@@ -1,16 +1,11 @@
 // The verifier page's service worker (scope /v): the app shell from a versioned cache, first,
 // so the page opens with no network. It caches nothing else: not POST /verify, not the offline
 // data (store.js keeps that), nothing of the issuer's (another origin), nothing personal.
-const VERSION = "pramaan-shell-v1";  // change it with SHELL: a new cache, the old deleted
-const SHELL = [
-  "/v", "/v/manifest.webmanifest",
-  "/v/assets/app.js", "/v/assets/app.css", "/v/assets/strings.json", "/v/assets/vendor/jsQR.js",
-  "/v/assets/fonts/NotoSansDevanagari-Regular.ttf", "/v/assets/fonts/NotoSansDevanagari-Bold.ttf",
-  "/v/offline/page.js", "/v/offline/qr.js", "/v/offline/jws.js", "/v/offline/verify.js",
-  "/v/offline/credential.js", "/v/offline/status.js", "/v/offline/verdict.js",
-  "/v/offline/store.js", "/v/offline/fflate.js", "/v/offline/qr-dictionary-v1.txt",
-  "/v/offline/icon-192.png", "/v/offline/icon-512.png",
-];
+// The server fills in VERSION and SHELL (verifier/pwa.py, service_worker): SHELL is the page and
+// every file it may load, VERSION a digest of their contents, so each release is a new cache and
+// the old one is deleted; an installed app never keeps serving a page older than the server's.
+const VERSION = "pramaan-shell-__VERSION__";
+const SHELL = __SHELL__;
 const SHELL_PATHS = new Set(SHELL);
 
 self.addEventListener("install", (event) => {
