@@ -75,15 +75,18 @@ class Signatory:
 
 def issue_document_certificate(authority: Authority, public_key: PublicKey, signatory: Signatory,
                                *, now: datetime) -> bytes:
-    """A certificate (DER) for ``public_key`` naming the council as organisation and its Registrar
-    as common name: what ``pdfsig`` and Acrobat show as the signer."""
+    """A certificate (DER) for ``public_key`` naming the council as common name and organisation
+    (what ``pdfsig`` and Acrobat show as the signer) and its Registrar's designation as title.
+    The Registrar's own name is in the signature dictionary and on the page: a person changes
+    office more often than a key is rotated. X.520 caps these names at 64 characters."""
+    council = signatory.council[:64]
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "IN"),
-        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, signatory.state),
-        x509.NameAttribute(NameOID.LOCALITY_NAME, signatory.locality),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, signatory.council),
-        x509.NameAttribute(NameOID.TITLE, signatory.designation),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{signatory.registrar}, {signatory.council}")])
+        x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, signatory.state[:64]),
+        x509.NameAttribute(NameOID.LOCALITY_NAME, signatory.locality[:64]),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, council),
+        x509.NameAttribute(NameOID.TITLE, signatory.designation[:64]),
+        x509.NameAttribute(NameOID.COMMON_NAME, council)])
     issuer = x509.load_der_x509_certificate(authority.certificate)
     builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer.subject)
                .public_key(public_key).serial_number(x509.random_serial_number())
