@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from keys.jwk import PrivateKey, PublicKey
+from keys.jwk import PrivateKey, PublicKey, public_jwk
 from schemas.errors import ConfigurationError
 
 AUTHORITY_YEARS = 10
@@ -139,3 +139,22 @@ def organization_of(certificate: bytes) -> str | None:
         NameOID.ORGANIZATION_NAME)
     value = names[0].value if names else None
     return value if isinstance(value, str) else None
+
+
+def common_name_of(certificate: bytes) -> str | None:
+    names = x509.load_der_x509_certificate(certificate).subject.get_attributes_for_oid(
+        NameOID.COMMON_NAME)
+    value = names[0].value if names else None
+    return value if isinstance(value, str) else None
+
+
+def key_id_of(certificate: bytes) -> str | None:
+    """The RFC 7638 thumbprint of the certified key: the ``kid`` the issuer publishes it under
+    in its JWKS. None for a key type no JWKS of ours carries."""
+    public = x509.load_der_x509_certificate(certificate).public_key()
+    if not isinstance(public, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)):
+        return None
+    try:
+        return str(public_jwk(public)["kid"])
+    except ConfigurationError:  # a curve we do not sign with
+        return None

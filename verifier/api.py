@@ -59,7 +59,7 @@ async def verify(request: Request) -> Response:
     """A form or a file; a JSON body never gets here, as ``JsonVerifyFastPath`` answers it."""
     state = get_state(request)
     return await answer_verify(state, client_of(request),
-                               lambda: _upload_token(request, state.settings.max_upload_bytes))
+                               lambda: _upload(request, state.settings.max_upload_bytes))
 
 
 @verify_router.post("/credentials/verify",
@@ -111,13 +111,21 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
     return app
 
 
+Submitted = tuple[str, bytes | None]
+"""The token, and the PDF it came in when one was uploaded (its own signature is checked too)."""
+
+
 async def answer_verify(state: VerifierState, client: str,
-                        read_token: Callable[[], Awaitable[str]]) -> Response:
+                        read: Callable[[], Awaitable[Submitted]]) -> Response:
     """``POST /verify``, however the credential came (the fast path's JSON, the route's form or
     file): the client's rate limit before its body is read, then the verification's answer."""
     state.limiter.take(client)
-    token = await read_token()
-    result = await run_verification(state.verifier, token, now=state.clock())
+    token, pdf = await read()
+    if pdf is not None:  # parsing the PDF's signature is file work: the thread pool
+        result = await run_in_threadpool(state.verifier.verify, token, now=state.clock(),
+                                         pdf=pdf)
+    else:
+        result = await run_verification(state.verifier, token, now=state.clock())
     return json_response(result.to_dict())
 
 
@@ -131,23 +139,24 @@ async def run_verification(verifier: Verifier, token: str, *, now: datetime
         return await run_in_threadpool(verifier.verify, token, now=now)
 
 
-async def _upload_token(request: Request, max_bytes: int) -> str:
+async def _upload(request: Request, max_bytes: int) -> Submitted:
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         async with request.form(max_files=1, max_fields=4) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 return inputs.token_from_json({k: v for k, v in form.items()
-                                               if k in ("token", "qr")})
+                                               if k in ("token", "qr")}), None
             data = await upload.read(max_bytes + 1)
     else:  # a raw PDF, image or text body
         data = await request.body()
-    return await run_in_threadpool(inputs.token_from_upload, data, max_bytes=max_bytes)
+    token = await run_in_threadpool(inputs.token_from_upload, data, max_bytes=max_bytes)
+    return token, data if inputs.is_pdf(data) else None
 
 
-async def _json_token(receive: Receive) -> str:
+async def _json_token(receive: Receive) -> Submitted:
     raw = await read_body(receive, limit=MAX_JSON_BYTES, what="JSON bodies", hint=JSON_HINT)
-    return inputs.token_from_json(parse_json_body(raw))
+    return inputs.token_from_json(parse_json_body(raw)), None
 
 
 class JsonVerifyFastPath:
