@@ -72,6 +72,13 @@ class CmsSigner:
                                       "content": self._signed_data(digest, signature)}).dump()
         return der
 
+    @property
+    def max_size(self) -> int:
+        """An upper bound of ``sign``'s output: the fixed parts plus the longest signature
+        (ECDSA P-384 in DER, 104 bytes) and the DER headers around it."""
+        template = self._template
+        return len(template.signed_head) + len(template.signer_head) + 104 + 40
+
     @cached_property
     def _template(self) -> _Template:
         signed = self._signed_data(_MARK, b"")

@@ -19,9 +19,14 @@ from keys.cms import CmsSigner
 from schemas.credential import INDIA
 from schemas.errors import ConfigurationError
 
-CONTENTS_BYTES = 8192
-"""Room for the CMS: two certificates and a signature take about 1.5 KB."""
-_HOLE = b"/Contents <" + b"0" * (2 * CONTENTS_BYTES) + b">"
+
+def hole(signer: DocumentSigner) -> bytes:
+    """The ``/Contents`` placeholder: as many zero bytes (in hex) as the signer's CMS can take,
+    rounded up to 512 (with a demo chain about 1.7 KB; a licensed CA's longer chain gets room
+    by itself, where a fixed 8 KB hole would have added 13 KB of zeros to every PDF)."""
+    size = -(-signer.cms.max_size // 512) * 512
+    return b"/Contents <" + b"0" * (2 * size) + b">"
+
 _RANGE_WIDTH = 36
 _RANGE = b"/ByteRange [" + b" " * _RANGE_WIDTH + b"]"
 
@@ -57,7 +62,7 @@ def add_signature_field(update: Update, signer: DocumentSigner, *, page: int, re
     sig, widget, appearance = update.new(), update.new(), update.new()
     update.put(sig, b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
                b"%b %b /M %b /Name %b /Reason %b /Location %b >>" % (
-                   _RANGE, _HOLE, pdf_date(signer.signed_at), text_string(signer.registrar),
+                   _RANGE, hole(signer), pdf_date(signer.signed_at), text_string(signer.registrar),
                    text_string(f"Certificate issued by {signer.council}"),
                    text_string(signer.location)))
     x0, y0, x1, y1 = rect
@@ -73,12 +78,13 @@ def add_signature_field(update: Update, signer: DocumentSigner, *, page: int, re
 def sign(data: bytes, signer: DocumentSigner, *, search_from: int = 0) -> bytes:
     """Fill the last signature hole of ``data`` (found after ``search_from``): byte ranges around
     it, SHA-256 of those, the CMS written into the hole."""
-    start = data.rfind(_HOLE, search_from)
+    placeholder = hole(signer)
+    start = data.rfind(placeholder, search_from)
     marker = data.rfind(_RANGE, search_from, start)
     if start < 0 or marker < 0:
         raise ConfigurationError("the PDF has no signature placeholder to fill")
     hole_start = start + len(b"/Contents ")
-    hole_end = start + len(_HOLE)
+    hole_end = start + len(placeholder)
     ranges = b"0 %d %d %d" % (hole_start, hole_end, len(data) - hole_end)
     if len(ranges) > _RANGE_WIDTH:
         raise ConfigurationError("the PDF is too large for the signature's byte range")
@@ -89,9 +95,9 @@ def sign(data: bytes, signer: DocumentSigner, *, search_from: int = 0) -> bytes:
     digest = hashlib.sha256(view[:hole_start])
     digest.update(view[hole_end:])
     blob = signer.cms.sign(digest.digest())
-    if len(blob) > CONTENTS_BYTES:
+    if 2 * len(blob) > len(placeholder) - len(b"/Contents <>"):
         raise ConfigurationError(f"the PDF signature ({len(blob)} bytes) does not fit the "
-                                 f"{CONTENTS_BYTES} bytes reserved for it")
+                                 "room reserved for it")
     encoded = blob.hex().encode("ascii")
     view.release()
     out[hole_start + 1:hole_start + 1 + len(encoded)] = encoded

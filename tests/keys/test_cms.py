@@ -40,6 +40,7 @@ def test_the_fast_encoding_is_asn1cryptos(signer: CmsSigner) -> None:
     for content in (CONTENT, b"", b"x" * 100_000):
         digest = hashlib.sha256(content).digest()
         assert signer.sign(digest) == signer.sign_slowly(digest)
+        assert len(signer.sign(digest)) <= signer.max_size
 
 
 def test_a_signature_verifies_and_names_its_certificate(signer: CmsSigner) -> None:

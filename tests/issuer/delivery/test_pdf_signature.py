@@ -20,7 +20,6 @@ from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.delivery.models import DocumentAuthority
 from issuer.delivery.service import certificate_pdf
-from issuer.delivery.signature import CONTENTS_BYTES
 from issuer.registry.models import Registration
 from issuer.state import IssuerState
 from keys.jwk import parse_jwks
@@ -79,7 +78,7 @@ def test_the_signature_is_pades_baseline_b(signed: bytes) -> None:
         assert (str(sig.SubFilter), str(sig.Filter)) == ("/ETSI.CAdES.detached",
                                                          "/Adobe.PPKLite")
         assert str(sig.M) == f"D:{NOW.astimezone(INDIA):%Y%m%d%H%M%S}+05'30'"
-        assert len(bytes(sig.Contents)) == CONTENTS_BYTES
+        assert len(bytes(sig.Contents)) % 512 == 0 and len(bytes(sig.Contents)) <= 4096
         ranges = [int(n) for n in sig.ByteRange]
         assert ranges[0] == 0 and ranges[2] + ranges[3] == len(signed)
         rect = [float(n) for n in field.Rect]
