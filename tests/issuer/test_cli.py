@@ -59,7 +59,8 @@ def test_cli_sets_up_registers_issues_and_rotates(run, tmp_path: Path) -> None: 
     run("show", certificate, "--format", "pdf", "--out", "c.pdf", token=token)
     signature = pdfsig((tmp_path / "c.pdf").read_bytes(), tmp_path)
     assert "Signature is Valid." in signature and "Haryana Medical Council" in signature
-    run("keys", "rotate", "--alg", "EdDSA")
+    rotated = run("keys", "rotate", "--alg", "EdDSA").stdout
+    assert "issued 5 council document-signing certificates for key" in rotated
     listing = run("keys", "list").stdout.splitlines()
     assert [line.split()[2] for line in listing] == ["active", "next"]  # published, not signing
     assert "-----BEGIN" not in " ".join(listing)
