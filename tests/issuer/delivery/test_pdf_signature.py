@@ -19,14 +19,18 @@ from issuer.auth.service import authenticate
 from issuer.credentials import service as credentials
 from issuer.credentials.models import IssuedCredential
 from issuer.delivery.models import DocumentAuthority
+from issuer.delivery.pdf import CertificatePdfRenderer
 from issuer.delivery.service import certificate_pdf
+from issuer.delivery.signers import DocumentSigners, signatory
 from issuer.registry.models import Registration
 from issuer.state import IssuerState
 from keys.jwk import parse_jwks
-from keys.x509 import certifies
+from keys.storage import generate_private_key
+from keys.x509 import certifies, issue_document_certificate, make_authority
 from schemas.credential import INDIA, time_for_people
 from schemas.errors import ConfigurationError
 from tests.clock import NOW
+from tests.conftest import PASSPHRASE
 from tests.issuer.delivery.conftest import assert_valid_pdf
 from tests.issuer.delivery.test_pdf import pdftotext
 from tests.pdfsig import append_update, demo_root, edit_bytes, edit_printed_glyph, hanko, pdfsig
@@ -149,3 +153,38 @@ def test_without_an_authority_or_configured_chain_no_pdf_is_made(
     with pytest.raises(ConfigurationError, match="no PDF-signing certificate"):
         certificate_pdf(issued, renderer=state.renderer, registry=state.registry,
                         page_url=state.settings.verify_page_url)
+
+
+def test_production_signs_with_the_configured_chain_for_the_current_key(
+        session: Session, state: IssuerState, issued: IssuedCredential, tmp_path: Path) -> None:
+    """pdf_certificates_dir/<council>.pem from an outside authority, leaf first; a chain for
+    another key is refused rather than used."""
+    ring = state.keyring.current(session, now=NOW)
+    outside = make_authority(generate_private_key("ES256"), now=NOW,
+                             name="Licensed CA (test)")
+    council = state.registry.council("hmc")
+    leaf = issue_document_certificate(outside, ring.signer.key.public_key(), signatory(council),
+                                      now=NOW)
+    (tmp_path / "hmc.pem").write_bytes(_pem(leaf) + _pem(outside.certificate))
+    signers = DocumentSigners(state.sessions, state.keyring, state.clock, PASSPHRASE,
+                              certificates_dir=tmp_path)
+    renderer = CertificatePdfRenderer.load(signers=signers)
+    pdf = certificate_pdf(issued, renderer=renderer, registry=state.registry,
+                          page_url=state.settings.verify_page_url)
+    verdict = hanko(pdf, outside.certificate)
+    assert (verdict.intact, verdict.trusted, verdict.whole_file) == (True, True, True)
+
+    other = issue_document_certificate(outside, generate_private_key("ES256").public_key(),
+                                       signatory(council), now=NOW)
+    (tmp_path / "hmc.pem").write_bytes(_pem(other))
+    stale = DocumentSigners(state.sessions, state.keyring, state.clock, PASSPHRASE,
+                            certificates_dir=tmp_path)
+    with pytest.raises(ConfigurationError, match="not for the current signing key"):
+        stale(council)
+
+
+def _pem(der: bytes) -> bytes:
+    body = base64.encodebytes(der).decode("ascii").replace("\n", "")
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return ("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines)
+            + "\n-----END CERTIFICATE-----\n").encode("ascii")
