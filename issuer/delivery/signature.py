@@ -2,10 +2,11 @@
 
 The signature goes into the document's last revision, written by ``incremental.Update``: a
 signature dictionary whose ``/Contents`` is a hole of zeros sized for the signer's CMS (``hole``)
-and whose ``/ByteRange`` is a placeholder of fixed width, the widget annotation that shows it (its rectangle is the printed
-"Digitally signed by" block) and the catalog's ``/AcroForm``. Once the file's bytes are final the
-byte ranges (everything but the hole) are hashed, the CMS SignedData is made over that digest
-(``keys.cms``) and written into the hole: no PDF library reads the file again.
+and whose ``/ByteRange`` is a placeholder of fixed width, the widget annotation that shows it
+(its rectangle is the printed "Digitally signed by" block) and the catalog's ``/AcroForm``. Once
+the file's bytes are final the byte ranges (everything but the hole) are hashed, the CMS
+SignedData is made over that digest (``keys.cms``) and written into the hole: no PDF library
+reads the file again.
 """
 
 from __future__ import annotations

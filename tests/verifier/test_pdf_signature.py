@@ -4,6 +4,7 @@ edited page with a genuine QR is flagged, and the details shown stay the credent
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -175,3 +176,23 @@ def test_verifier_check_reports_the_pdf_signature(
     assert done.returncode == 0, done.stderr  # the credential is valid …
     assert "[FAIL] PDF signature  The printed text was altered after signing" in done.stdout
 
+
+
+def test_the_folder_report_has_the_pdf_signature(tmp_path: Path, es256_key: SigningKey,
+                                                 renderer: CertificatePdfRenderer,
+                                                 jwks_server: JwksServer) -> None:
+    now = datetime.now(UTC)
+    current = sign(make_credential(valid_from=now - timedelta(days=1),
+                                   valid_until=now + timedelta(days=30), issued_at=now),
+                   es256_key)
+    signed = render(renderer, current, signer_for(es256_key))
+    (tmp_path / "a-signed.pdf").write_bytes(signed)
+    (tmp_path / "b-edited.pdf").write_bytes(edit_printed_glyph(signed))
+    (tmp_path / "c-token.jwt").write_text(current)
+    out = tmp_path / "report.csv"
+    done = run("check", str(tmp_path), "--report", str(out), "--issuer", PUBLIC_BASE,
+               "--jwks", jwks_server.jwks_uri)
+    assert done.returncode == 0, done.stderr  # every credential is valid …
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["verdict"], r["pdf_signature"]) for r in rows] == [
+        ("Valid", "valid"), ("Valid", "altered"), ("Valid", "")]  # … one page is not
