@@ -6,11 +6,13 @@ from issuer.audit.models import AuditChainHead, AuditEvent
 from issuer.auth.models import ApiToken, WebSession
 from issuer.credentials.models import IssuedCredential
 from issuer.db import Base
+from issuer.delivery.models import DocumentAuthority, DocumentCertificate
 from issuer.keystore.models import StoredKey
 from issuer.outbox.models import OutboxMessage
 from issuer.registry.models import Professional, Registration
 from issuer.status.models import StatusList
 
 __all__ = ["ApiToken", "Application", "ApplicationDocument", "ApplicationEvent", "AuditChainHead",
-           "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "Professional",
+           "AuditEvent", "Base", "DocumentAuthority", "DocumentCertificate", "IssuedCredential",
+           "OutboxMessage", "Professional",
            "Registration", "SignInCode", "StatusList", "StoredKey", "WebSession"]

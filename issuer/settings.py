@@ -95,6 +95,12 @@ class IssuerSettings(BaseSettings):
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_max_attempts: int = Field(default=15, ge=1)
 
+    # -- PDF signing (docs/credential.md, "The PDF's own signature") ----------------------
+    pdf_certificates_dir: Path | None = None
+    """Production: ``<council id>.pem`` per council, its document-signing certificate chain
+    (leaf first) for the current signing key. Unset: certificates from the demo authority that
+    ``issuer init`` makes in dev and test (none in production: PDFs are then refused)."""
+
     # -- online applications (docs/applications.md) ----------------------------------------
     data_dir: Path = Path("var/data")
     """Uploaded documents live in ``data_dir/uploads``, outside anything the service serves."""
@@ -127,6 +133,8 @@ class IssuerSettings(BaseSettings):
         self.database_url = _absolute_sqlite(self.database_url, self.home)
         self.maildir = self.home / self.maildir.expanduser()
         self.data_dir = self.home / self.data_dir.expanduser()
+        if self.pdf_certificates_dir is not None:
+            self.pdf_certificates_dir = self.home / self.pdf_certificates_dir.expanduser()
         self.registry_files = [self.home / p.expanduser() for p in self.registry_files]
         return self
 

@@ -56,10 +56,14 @@ class IssuerState:
             # Deferred: pikepdf, HarfBuzz and the fonts cost ~0.3 s, which the CLI's
             # commands that never print a PDF should not pay.
             from issuer.delivery.pdf import CertificatePdfRenderer
+            from issuer.delivery.signers import DocumentSigners
 
             with self._lock:
                 if self._renderer is None:
-                    self._renderer = CertificatePdfRenderer.load()
+                    self._renderer = CertificatePdfRenderer.load(signers=DocumentSigners(
+                        self.sessions, self.keyring, self.clock,
+                        self.settings.key_passphrase.get_secret_value(),
+                        self.settings.pdf_certificates_dir))
         return self._renderer
 
     def issue_context(self, session: Session) -> IssueContext:

@@ -375,6 +375,35 @@ class KeyNotValidAtIssuance(CredentialRejected):
 
 
 # W3C Bitstring Status List v1.0 §3.2: these codes are the spec's own names, in its namespace.
+class PdfSignatureProblem(CredentialRejected):
+    """What is wrong with an uploaded PDF's own signature (not its QR credential): reported in
+    the verdict's ``pdfSignature`` part, never instead of the credential's verdict."""
+
+    code = "pdf.signature"
+
+
+class PdfUnsigned(PdfSignatureProblem):
+    code = "pdf.unsigned"
+
+
+class PdfSignatureInvalid(PdfSignatureProblem):
+    """The signature does not verify, or the signed bytes were changed after signing."""
+
+    code = "pdf.signature_invalid"
+
+
+class PdfNotWhollySigned(PdfSignatureProblem):
+    """Bytes were added after the signed part (an incremental update, or trailing data)."""
+
+    code = "pdf.not_wholly_signed"
+
+
+class PdfWrongSigner(PdfSignatureProblem):
+    """Signed by a key or organisation other than the credential's council."""
+
+    code = "pdf.wrong_signer"
+
+
 class StatusError(CredentialRejected):
     """A status list could not be used; never raised itself, so it has no code of its own: each
     subclass's ``code`` is the W3C error name (§3.2)."""

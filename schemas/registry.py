@@ -43,6 +43,13 @@ class Council:
     profession: str
     registration_prefix: str
     act: str = ""
+    registrar: str = ""
+    """The Registrar, who signs the council's PDFs (the signature block and the certificate)."""
+    registrar_designation: str = "Registrar"
+    registrar_designation_hi: str = "रजिस्ट्रार"
+    address: str = ""
+    address_hi: str = ""
+    locality: str = ""
     scripts: tuple[str, ...] = DEFAULT_SCRIPTS
     """The scripts its certificates print; register text outside their fonts is refused."""
 

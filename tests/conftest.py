@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.app import create_app
 from issuer.auth.service import create_token
+from issuer.delivery.signers import ensure_demo_authority
 from issuer.keystore import service as keystore
 from issuer.keystore.service import KeyRingCache
 from issuer.registry import service as register
@@ -90,6 +91,8 @@ def settings(engine: Engine) -> IssuerSettings:
 @pytest.fixture
 def signing_key(session: Session, settings: IssuerSettings) -> str:
     key = keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=NOW, kdf_cost=10)
+    # the demo certifying authority, as `issuer init` makes it: every PDF is signed
+    ensure_demo_authority(session, passphrase=PASSPHRASE, now=NOW, kdf_cost=10)
     session.commit()
     return key.kid
 

@@ -95,9 +95,11 @@ def live_issuer(kind: str, tmp_path: Path, *, sqlite_busy_ms: int = 5000, **over
 
 
 def seed_issuer(state: Any, **registrant: Any) -> tuple[str, int]:
-    """A signing key, a registrar token for the Haryana Medical Council and one registration
-    (``registrant`` overrides the reference record): (token, registration id)."""
+    """A signing key and the demo PDF-signing authority (as ``issuer init`` makes them), a
+    registrar token for the Haryana Medical Council and one registration (``registrant``
+    overrides the reference record): (token, registration id)."""
     from issuer.auth.service import create_token
+    from issuer.delivery.signers import ensure_demo_authority
     from issuer.keystore import service as keystore
     from issuer.registry import service as register
     from issuer.registry.inputs import RegistrantIn
@@ -106,6 +108,7 @@ def seed_issuer(state: Any, **registrant: Any) -> tuple[str, int]:
     now = state.clock()
     with state.sessions.begin() as session:
         keystore.create_key(session, alg="ES256", passphrase=PASSPHRASE, now=now, kdf_cost=10)
+        ensure_demo_authority(session, passphrase=PASSPHRASE, now=now, kdf_cost=10)
         _row, token = create_token(session, name="registrar", role="registrar",
                                    councils=["hmc"], now=now,
                                    known_councils=set(state.registry.councils))

@@ -61,7 +61,7 @@ async def verify(request: Request) -> Response:
     """A form or a file; a JSON body never gets here, as ``JsonVerifyFastPath`` answers it."""
     state = get_state(request)
     return await answer_verify(state, client_of(request),
-                               lambda: _upload_token(request, state.settings.max_upload_bytes),
+                               lambda: _upload(request, state.settings.max_upload_bytes),
                                gzip_ok=accepts_gzip(request.headers.get("accept-encoding")))
 
 
@@ -123,15 +123,23 @@ def create_app(settings: VerifierSettings, *, verifier: Verifier | None = None,
     return app
 
 
+Submitted = tuple[str, bytes | None]
+"""The token, and the PDF it came in when one was uploaded (its own signature is checked too)."""
+
+
 async def answer_verify(state: VerifierState, client: str,
-                        read_token: Callable[[], Awaitable[str]], *,
+                        read: Callable[[], Awaitable[Submitted]], *,
                         gzip_ok: bool = False) -> Response:
     """``POST /verify``, however the credential came (the fast path's JSON, the route's form or
     file): the client's rate limit before its body is read, then the verification's answer,
     gzipped for a client that takes it (the page on a slow phone; scripts rarely ask)."""
     state.limiter.take(client)
-    token = await read_token()
-    result = await run_verification(state.verifier, token, now=state.clock())
+    token, pdf = await read()
+    if pdf is not None:  # parsing the PDF's signature is file work: the thread pool
+        result = await run_in_threadpool(state.verifier.verify, token, now=state.clock(),
+                                         pdf=pdf)
+    else:
+        result = await run_verification(state.verifier, token, now=state.clock())
     response = json_response(result.to_dict())
     return gzipped(response) if gzip_ok else response
 
@@ -167,33 +175,34 @@ async def run_verification(verifier: Verifier, token: str, *, now: datetime
         return await run_in_threadpool(verifier.verify, token, now=now)
 
 
-async def _upload_token(request: Request, max_bytes: int) -> str:
+async def _upload(request: Request, max_bytes: int) -> Submitted:
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         async with request.form(max_files=1, max_fields=4) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 return inputs.token_from_json({k: v for k, v in form.items()
-                                               if k in ("token", "qr")})
+                                               if k in ("token", "qr")}), None
             data = await upload.read(max_bytes + 1)
     else:  # a raw PDF, image or text body
         data = await request.body()
-    return await run_in_threadpool(inputs.token_from_upload, data, max_bytes=max_bytes)
+    token = await run_in_threadpool(inputs.token_from_upload, data, max_bytes=max_bytes)
+    return token, data if inputs.is_pdf(data) else None
 
 
-async def _json_token(state: VerifierState, receive: Receive) -> str:
+async def _json_token(state: VerifierState, receive: Receive) -> Submitted:
     """``{"token"}`` or ``{"qr"}`` as sent; ``{"number"}`` fetched from its council's trusted
     issuer (``verifier.lookup``) in the thread pool, as that is blocking I/O."""
     raw = await read_body(receive, limit=MAX_JSON_BYTES, what="JSON bodies", hint=JSON_HINT)
     body = parse_json_body(raw)
     number = inputs.number_from_json(body)
     if number is None:
-        return inputs.token_from_json(body)
+        return inputs.token_from_json(body), None
     if state.lookup is None:
         raise InvalidRequest("this verifier does not look certificates up by number",
                              field="number", hint="send the token or the QR text")
     lookup = state.lookup
-    return await run_in_threadpool(lambda: lookup.token(number, now=state.clock()))
+    return await run_in_threadpool(lambda: lookup.token(number, now=state.clock())), None
 
 
 class JsonVerifyFastPath:

@@ -132,8 +132,8 @@ def _settings(args: argparse.Namespace) -> VerifierSettings:
 
 def _check(source: str, settings: VerifierSettings, *, as_json: bool) -> int:
     try:
-        token = _token(source, settings.max_upload_bytes)
-        result = check_token(token, settings=settings, now=datetime.now(UTC))
+        token, pdf = _token(source, settings.max_upload_bytes)
+        result = check_token(token, settings=settings, now=datetime.now(UTC), pdf=pdf)
     except PramaanError as err:
         _print_error(err, as_json=as_json)
         return UNUSABLE
@@ -182,16 +182,18 @@ def _check_many(paths: list[Path], settings: VerifierSettings, *, report: Path |
     return VALID if valid == len(rows) else INVALID
 
 
-def _token(source: str, max_bytes: int) -> str:
-    """A file's credential if ``source`` names a file; else ``source`` is the token or QR text."""
+def _token(source: str, max_bytes: int) -> tuple[str, bytes | None]:
+    """A file's credential if ``source`` names a file, and the file if it is a PDF (its own
+    signature is checked too); else ``source`` is the token or QR text."""
     if source == "-":
-        return inputs.token_from_upload(sys.stdin.buffer.read(max_bytes + 1), max_bytes=max_bytes)
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        return _from_file(data, max_bytes)
     try:
         with Path(source).open("rb") as file:
             data = file.read(max_bytes + 1)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as err:
         if Path(source).suffix.lower() not in batch.SUFFIXES:
-            return inputs.token_from_text(source)
+            return inputs.token_from_text(source), None
         missing = isinstance(err, FileNotFoundError | NotADirectoryError)
         raise UnreadableInput(f"{source} " + ("does not exist" if missing else
                                               "is a folder, not a certificate file"),
@@ -199,9 +201,14 @@ def _token(source: str, max_bytes: int) -> str:
                                    "or the token itself") from err
     except OSError as err:
         if err.errno == errno.ENAMETOOLONG:  # a token is a long "file name"
-            return inputs.token_from_text(source)
+            return inputs.token_from_text(source), None
         raise UnreadableInput(f"{source} cannot be read: {err.strerror}") from err
-    return inputs.token_from_upload(data, max_bytes=max_bytes)
+    return _from_file(data, max_bytes)
+
+
+def _from_file(data: bytes, max_bytes: int) -> tuple[str, bytes | None]:
+    token = inputs.token_from_upload(data, max_bytes=max_bytes)
+    return token, data if inputs.is_pdf(data) else None
 
 
 def _verdict(result: VerificationResult) -> str:
@@ -216,6 +223,10 @@ def _verdict(result: VerificationResult) -> str:
                      f"({describe_age(status.age_seconds or 0)} old)")
     elif status is not None and status.code == StatusUnknown.code:
         lines.append("  status data: none (offline without a trust bundle)")
+    if result.pdf_signature is not None:
+        mark = MARKS[True if result.pdf_signature.valid else
+                     None if result.pdf_signature.state == "cannot_check" else False]
+        lines.append(f"  [{mark}] PDF signature  {result.pdf_signature.message}")
     if result.verdict is not None and result.verdict.checked_at is not None:
         lines.append(f"  checked {time_for_people(result.verdict.checked_at)}")
     return "\n".join(lines)

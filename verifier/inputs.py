@@ -114,11 +114,15 @@ def token_from_upload(data: bytes, *, max_bytes: int) -> str:
         raise InputTooLarge(f"the file has {len(data)} bytes; at most {max_bytes} are accepted")
     if not data.strip():
         raise InvalidRequest("the file is empty", field="file")
-    if b"%PDF-" in data[:1024]:
+    if is_pdf(data):
         return token_from_pdf(data)
     if data.startswith((_PNG, _JPEG)):
         return token_from_image(data)
     return token_from_text(_as_text(data))
+
+
+def is_pdf(data: bytes) -> bool:
+    return b"%PDF-" in data[:1024]
 
 
 def token_from_pdf(data: bytes) -> str:

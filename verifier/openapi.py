@@ -10,6 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 _STRING = {"type": "string"}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+
+PDF_SIGNATURE: dict[str, Any] = {
+    "type": ["object", "null"], "title": "PdfSignature",
+    "description": "Only for an uploaded PDF (null otherwise): the PDF's own signature, judged "
+                   "beside the credential and never changing its verdict. ``state`` is valid "
+                   "(signed by the credential's council with a key it publishes, covering the "
+                   "whole file, not altered), altered, not_wholly_signed, unsigned, wrong_signer "
+                   "or cannot_check; anything but valid means: trust the QR details, not the page.",
+    "required": ["state", "valid", "code", "message", "detail", "signer", "signedAt",
+                 "coversWholeFile"],
+    "properties": {
+        "state": {"type": "string", "enum": ["valid", "altered", "not_wholly_signed",
+                                             "unsigned", "wrong_signer", "cannot_check"]},
+        "valid": {"type": "boolean"},
+        "code": _TEXT_OR_NULL | {"description": "the error code (docs/errors.md), pdf.*"},
+        "message": _STRING | {"description": "what to tell the person checking, in English"},
+        "detail": _STRING,
+        "signer": _TEXT_OR_NULL | {"description": "the signing certificate's common name"},
+        "signedAt": _TEXT_OR_NULL | {"description": "the signature's claimed time (/M), ISO "
+                                                      "8601; not a time-stamp"},
+        "coversWholeFile": {"type": ["boolean", "null"]}}}
 
 VERIFY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"oneOf": [
@@ -28,7 +50,18 @@ VERIFY_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
         "properties": {"file": _STRING | {"format": "binary", "description":
                                           "the certificate PDF, or a photo (PNG, JPEG) of its QR "
                                           "code, or a text file holding the token"}}}},
-}}}
+}}, "responses": {"200": {"description": "The credential could be examined: every check, the "
+                                         "verdict, and for an uploaded PDF its own signature",
+                          "content": {"application/json": {"schema": {
+                              "type": "object",
+                              "required": ["verified", "checks", "verdict", "pdfSignature"],
+                              "properties": {
+                                  "verified": {"type": "boolean"},
+                                  "checks": {"type": "array", "items": {"type": "object"}},
+                                  "credential": {"type": ["object", "null"]},
+                                  "status": {"type": ["object", "null"]},
+                                  "verdict": {"type": "object"},
+                                  "pdfSignature": PDF_SIGNATURE}}}}}}}
 """``{"token": …}``, ``{"qr": …}`` or ``{"number": …}`` as JSON, or a file as the multipart
 field ``file``."""
 

@@ -38,6 +38,9 @@ class Row:
     valid_until: str | None = None
     certificate: str | None = None
     code: str | None = None
+    pdf_signature: str | None = None
+    """For a PDF, its own signature's state (``verifier.pdf_signature``): anything but valid
+    means the page may not be what the council signed."""
 
     @property
     def valid(self) -> bool:
@@ -72,14 +75,16 @@ def check_file(path: Path, *, verifier: Verifier, now: datetime, max_bytes: int)
         return Row(str(path), "Unreadable", UNREADABLE, f"the file cannot be read: {err.strerror}")
     except PramaanError as err:
         return Row(str(path), "Unreadable", UNREADABLE, err.detail, code=err.code)
-    verdict = judge(verifier.verify(token, now=now), verifier.registry, checked_at=now)
+    result = verifier.verify(token, now=now, pdf=data if inputs.is_pdf(data) else None)
+    verdict = judge(result, verifier.registry, checked_at=now)
     holder = verdict.holder
     return Row(str(path), WORDS[verdict.state], verdict.state, verdict.text,
                name=holder.name if holder else None,
                registration_number=holder.registration_number if holder else None,
                council=holder.council if holder else None,
                valid_until=holder.valid_until[:10] if holder and holder.valid_until else None,
-               certificate=holder.certificate_id if holder else None, code=verdict.code)
+               certificate=holder.certificate_id if holder else None, code=verdict.code,
+               pdf_signature=result.pdf_signature.state if result.pdf_signature else None)
 
 
 FIELDS = tuple(Row.__dataclass_fields__)

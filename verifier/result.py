@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from verifier.pdf_signature import PdfSignatureReport
 from verifier.status import NO_STATUS, StatusReport
 from verifier.verdict import Verdict, judge
 
@@ -34,6 +35,9 @@ class VerificationResult:
     """The status check's facts (state, reason, dates, age of the lists), when it ran."""
     verdict: Verdict | None = None
     """The one-word verdict for people (``verifier.verdict``); judged on demand when absent."""
+    pdf_signature: PdfSignatureReport | None = None
+    """For an uploaded PDF, its own signature (``verifier.pdf_signature``), reported beside the
+    credential's checks: it never changes the verdict, which is about the credential."""
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.check == name)
@@ -50,7 +54,8 @@ class VerificationResult:
                            for c in self.checks],
                 "credential": self.credential,
                 "status": self.status.to_dict() if self.status else None,
-                "verdict": (self.verdict or judge(self)).to_dict()}
+                "verdict": (self.verdict or judge(self)).to_dict(),
+                "pdfSignature": self.pdf_signature.to_dict() if self.pdf_signature else None}
 
 
 

@@ -19,6 +19,7 @@ from schemas.errors import CredentialRejected, UpstreamUnavailable
 from schemas.registry import Registry, load_registry
 from verifier import bundle
 from verifier.checks import SKIPPED, STEPS, Outcome, Scratch
+from verifier.pdf_signature import check_pdf_signature
 from verifier.result import Check, VerificationResult, is_verified
 from verifier.settings import VerifierSettings
 from verifier.status_lists import StatusLists
@@ -91,9 +92,16 @@ class Verifier:
             status = StatusLists.from_settings(settings, trust, now=clock)
         return cls(trust, algorithms=settings.algorithms, registry=registry, status=status)
 
-    def verify(self, token: str, *, now: datetime) -> VerificationResult:
-        return verify_credential(token, trust=self.trust, algorithms=self.algorithms,
-                                 registry=self.registry, now=now, status=self.status)
+    def verify(self, token: str, *, now: datetime, pdf: bytes | None = None
+               ) -> VerificationResult:
+        """The credential's verification; with ``pdf``, the uploaded PDF it came from, whose own
+        signature is reported beside it (``pdfSignature``)."""
+        result = verify_credential(token, trust=self.trust, algorithms=self.algorithms,
+                                   registry=self.registry, now=now, status=self.status)
+        if pdf is None:
+            return result
+        return replace(result, pdf_signature=check_pdf_signature(
+            pdf, credential=result.credential, trust=self.trust, now=now))
 
     def close(self) -> None:
         self.trust.close()
@@ -102,10 +110,10 @@ class Verifier:
 
 
 def check_token(token: str, *, settings: VerifierSettings | None = None,
-                now: datetime | None = None) -> VerificationResult:
+                now: datetime | None = None, pdf: bytes | None = None) -> VerificationResult:
     """One-shot facade for scripts and the CLI: settings from the environment, clock read here."""
     verifier = Verifier.from_settings(settings or VerifierSettings())
     try:
-        return verifier.verify(token, now=now or datetime.now(UTC))
+        return verifier.verify(token, now=now or datetime.now(UTC), pdf=pdf)
     finally:
         verifier.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from issuer.audit import service as audit
 from issuer.auth.service import (
     DEFAULT_TOKEN_DAYS,
@@ -15,9 +17,11 @@ from issuer.auth.service import (
     revoke_token,
 )
 from issuer.cli.common import EXIT_OK, group
+from issuer.delivery.models import DocumentAuthority
 from issuer.keystore import service as keystore
 from issuer.state import IssuerState
 from issuer.status import reissue
+from keys.signing import SigningKey
 from schemas.errors import NotFound
 
 
@@ -57,6 +61,20 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.set_defaults(run=_tokens_revoke)
 
 
+def _certify_for_pdfs(state: IssuerState, session: Session, key: SigningKey) -> None:
+    """With the demo authority (dev, test), the councils' PDF certificates for the new key, made
+    now rather than by the first PDF it signs. In production the certifying authority certifies
+    the new key before it activates (docs/credential.md)."""
+    from issuer.delivery import signers
+
+    if session.get(DocumentAuthority, signers.DEMO_AUTHORITY) is None:
+        return
+    made = signers.issue_certificates(session, state.registry.councils.values(), key,
+                                      passphrase=state.settings.key_passphrase.get_secret_value(),
+                                      now=state.clock())
+    print(f"issued {made} council document-signing certificates for key {key.kid}")
+
+
 def _keys_rotate(state: IssuerState, args: argparse.Namespace) -> int:
     now = state.clock()
     with state.sessions.begin() as session:
@@ -69,6 +87,7 @@ def _keys_rotate(state: IssuerState, args: argparse.Namespace) -> int:
         audit.record(session, actor="cli:keys", action="key.rotated", subject=f"key:{key.kid}",
                      now=now, details={"alg": key.alg, "at_once": done.at_once,
                                        "activates_at": done.activates_at.isoformat()})
+        _certify_for_pdfs(state, session, key)
     if done.at_once:
         print(f"new signing key {key.kid} ({key.alg}) signs from now, without the "
               f"pre-publication wait; earlier keys stay published")

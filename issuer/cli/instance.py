@@ -16,11 +16,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from issuer import db
 from issuer.cli.common import EXIT_OK, EXIT_USAGE, command
 from issuer.keystore import service as keystore
-from issuer.settings import IssuerSettings
+from issuer.settings import DEMO_ENVS, IssuerSettings
 from issuer.state import IssuerState
 from schemas.errors import ConfigurationError
 
@@ -84,8 +85,27 @@ def _init(state: IssuerState, _args: argparse.Namespace) -> int:
                                       passphrase=state.settings.key_passphrase.get_secret_value(),
                                       now=state.clock(), kdf_cost=state.settings.key_kdf_cost)
             print(f"created signing key {key.kid} ({key.alg})")
+        if state.settings.env in DEMO_ENVS and state.settings.pdf_certificates_dir is None:
+            _demo_pdf_certificates(state, session)
     print(f"database ready: {_location(state)}")
     return EXIT_OK
+
+
+def _demo_pdf_certificates(state: IssuerState, session: Session) -> None:
+    """Development: the demo certifying authority and each council's certificate for the
+    signing key, so that every PDF is signed (production configures real ones)."""
+    from issuer.delivery import signers
+
+    passphrase = state.settings.key_passphrase.get_secret_value()
+    now = state.clock()
+    if signers.ensure_demo_authority(session, passphrase=passphrase, now=now,
+                                     kdf_cost=state.settings.key_kdf_cost):
+        print("created the demo certifying authority for PDF signatures (trusted by no one)")
+    ring = state.keyring.current(session, now=now)
+    made = signers.issue_certificates(session, state.registry.councils.values(), ring.signer,
+                                      passphrase=passphrase, now=now)
+    if made:
+        print(f"issued {made} council document-signing certificates for key {ring.signer.kid}")
 
 
 def _demo(state: IssuerState, args: argparse.Namespace) -> int:

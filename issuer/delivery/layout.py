@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
 
+from issuer.delivery.seal import draw_seal
 from issuer.delivery.typeset import BLACK, Canvas, Color, Line, Typesetter
-from schemas.credential import INDIA
+from schemas.credential import INDIA, time_for_people
 from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
-from schemas.registry import CertificateType, Registry
+from schemas.registry import CertificateType, Council, Registry
 
 PAGE_WIDTH, PAGE_HEIGHT = 595.276, 841.89  # A4 in points (210 x 297 mm)
 MM = 72 / 25.4
@@ -43,6 +44,11 @@ ATTACHED = (("Issued as a W3C Verifiable Credential; the signed credential is at
             ("W3C सत्यापन-योग्य क्रेडेंशियल के रूप में जारी; हस्ताक्षरित क्रेडेंशियल इस PDF में "
              "credential.jwt के रूप में संलग्न है।"))
 
+SIGNED_BY = "Digitally signed by / डिजिटल हस्ताक्षरकर्ता"
+SEAL_RADIUS = 31.0
+BAND_HEIGHT = 2 * SEAL_RADIUS + 8
+"""The seal and signature block, under the verification text beside the QR."""
+
 Box = tuple[float, float, float, float]
 T = TypeVar("T")
 
@@ -64,6 +70,8 @@ class Page:
     canvas: Canvas = field(default_factory=Canvas)
     boxes: list[Box] = field(default_factory=list)
     qr: Box = (0.0, 0.0, 0.0, 0.0)
+    signature: Box = (0.0, 0.0, 0.0, 0.0)
+    """The "Digitally signed by" block: the signature field's widget rectangle."""
 
 
 def format_date(day: date) -> str:
@@ -126,22 +134,38 @@ def fields(credential: CredentialView, registry: Registry) -> list[Field]:
     return rows
 
 
+def council_of(credential: CredentialView, registry: Registry) -> Council | None:
+    """The registry's council that issued ``credential``: the last segment of its issuer URL
+    (``…/councils/hmc``), else the council of that printed name."""
+    if credential.issuer:
+        found = registry.councils.get(credential.issuer.rstrip("/").rsplit("/", 1)[-1])
+        if found is not None:
+            return found
+    return next((c for c in registry.councils.values()
+                 if c.name == credential.subject.council), None)
+
+
 class Composer:
     def __init__(self, typesetter: Typesetter) -> None:
         self.ts = typesetter
+        self._seals: dict[tuple[str, float], Canvas] = {}
 
     def compose(self, credential: CredentialView, *, cert_type: CertificateType,
-                registry: Registry, qr_modules: int, issued_on: date | None) -> Page:
+                registry: Registry, qr_modules: int, issued_on: date | None,
+                signed_at: datetime | None = None) -> Page:
+        """The page; ``signed_at``, when the PDF will be signed, dates the signature block."""
         if issued_on is None:
             if credential.issued_at is None:
                 raise InvalidData("the credential has no iat to date the certificate by",
                                   hint="pass issued_on", field="iat")
             issued_on = credential.issued_at.astimezone(INDIA).date()
-        return self._page(credential, cert_type, registry, qr_modules, issued_on)
+        return self._page(credential, cert_type, registry, qr_modules, issued_on, signed_at)
 
     def _page(self, credential: CredentialView, cert_type: CertificateType,
-              registry: Registry, qr_modules: int, issued_on: date) -> Page:
+              registry: Registry, qr_modules: int, issued_on: date,
+              signed_at: datetime | None) -> Page:
         subject = credential.subject
+        council = council_of(credential, registry)
         page = Page()
         page.canvas.frame(22, 22, PAGE_WIDTH - 44, PAGE_HEIGHT - 44, width=1.6, color=BLUE)
         page.canvas.frame(26, 26, PAGE_WIDTH - 52, PAGE_HEIGHT - 52, width=0.5, color=BLUE)
@@ -154,6 +178,11 @@ class Composer:
             y = self._stack(page, self.ts.fit(subject.council_hi, size=15, width=width,
                                               max_lines=2, min_size=11, bold=True),
                             LEFT, y, width, BLUE, center=True)
+        if council is not None and council.address:
+            address = " / ".join(a for a in (council.address, council.address_hi) if a)
+            y = self._stack(page, self.ts.fit(address, size=8.5, width=width, max_lines=2,
+                                              min_size=6.5), LEFT, y - 2, width, GREY,
+                            center=True)
         page.canvas.rule(LEFT, y - 6, RIGHT, y - 6, width=0.8, color=BLUE)
         y = self._stack(page, self.ts.lines(cert_type.title, size=21, width=width, bold=True),
                         LEFT, y - 16, width, BLACK, center=True)
@@ -168,10 +197,45 @@ class Composer:
                            LEFT + half, y - 12, half)
         y = min(left, right) - 8
         page.canvas.rule(LEFT, y, RIGHT, y, width=0.5, color=LIGHT)
-        block_top = self._verification(page, credential_id, qr_modules)
+        block_top = self._verification(page, credential_id, qr_modules,
+                                       band=BAND_HEIGHT if council is not None else 0.0)
+        if council is not None:
+            self._signature_band(page, council, signed_at, x=page.qr[2] + 16, bottom=QR_BOTTOM)
         self._table(page, cert_type, fields(credential, registry), top=y - 8,
                     bottom=block_top + 14)
         return page
+
+    def _signature_band(self, page: Page, council: Council, signed_at: datetime | None, *,
+                        x: float, bottom: float) -> None:
+        """Beside the QR, under its text: the seal and the signature block (who signs for the
+        council and, when the PDF is signed, when)."""
+        top = bottom + BAND_HEIGHT - 4
+        seal = self._seals.get((council.id, x))
+        if seal is None:
+            seal = draw_seal(self.ts, council, x + SEAL_RADIUS + 2, bottom + SEAL_RADIUS + 2,
+                             SEAL_RADIUS)
+            self._seals[council.id, x] = seal
+        page.canvas.extend(seal)
+        x += 2 * SEAL_RADIUS + 14
+        width = RIGHT - x
+        column: list[tuple[str, float, bool, Color]] = []
+        if signed_at is not None:
+            column.append((SIGNED_BY, 7.5, False, GREY))
+        if council.registrar:
+            column.append((council.registrar, 10.5, True, BLACK))
+        column += [(f"{council.registrar_designation} / {council.registrar_designation_hi}",
+                    8.5, False, BLACK), (council.name, 8.5, False, BLACK)]
+        if signed_at is not None:
+            column.append((time_for_people(signed_at), 8.5, False, BLUE))
+        y = top - 4
+        for text, size, bold, color in column:
+            y = self._stack(page, self.ts.fit(text, size=size, width=width - 8,
+                                              max_lines=1, min_size=5.5, bold=bold),
+                            x + 4, y, width - 8, color)
+        page.signature = (x, min(y - 4, bottom), RIGHT, top)
+        if signed_at is not None:
+            page.canvas.frame(x, page.signature[1], width, top - page.signature[1],
+                              width=0.5, color=LIGHT)
 
     def _statement(self, page: Page, cert_type: CertificateType, *, top: float, scale: float
                    ) -> float:
@@ -234,8 +298,10 @@ class Composer:
             top = min(label_bottom, value_bottom) - 8 * scale
         return top + 8 * scale
 
-    def _verification(self, page: Page, credential_id: str, qr_modules: int) -> float:
-        """The QR block at the foot of the page, text to the right of the QR; returns its top."""
+    def _verification(self, page: Page, credential_id: str, qr_modules: int, *, band: float
+                      ) -> float:
+        """The QR block at the foot of the page, text to the right of the QR with ``band``
+        points left free under it; returns its top."""
         side = qr_modules * qr_module_size(qr_modules)
         x = LEFT + side + 16
         width = RIGHT - x
@@ -248,7 +314,7 @@ class Composer:
             (self.ts.lines(AUTHORITY[0], size=8.5, width=width), GREY, 10),
             (self.ts.lines(AUTHORITY[1], size=8.5, width=width), GREY, 1),
         ]
-        height = sum(gap + sum(line.height for line in lines) for lines, _, gap in column)
+        height = sum(gap + sum(line.height for line in lines) for lines, _, gap in column) + band
         top = QR_BOTTOM + max(side, height)
         page.qr = (LEFT, top - side, LEFT + side, top)
         y = top

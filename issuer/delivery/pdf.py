@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
@@ -30,12 +30,16 @@ from PIL import Image
 
 from issuer.delivery.fonts import FontSet
 from issuer.delivery.incremental import Base, Update, name, ref, text_string
-from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Composer
+from issuer.delivery.layout import PAGE_HEIGHT, PAGE_WIDTH, Composer, Page, council_of
 from issuer.delivery.qr import qr_image
-from issuer.delivery.typeset import Canvas, Typesetter
+from issuer.delivery.signature import DocumentSigner, add_signature_field, sign
+from issuer.delivery.typeset import Typesetter
 from schemas.credential_view import CredentialView
 from schemas.errors import InvalidData
-from schemas.registry import Registry
+from schemas.registry import Council, Registry
+
+SignerSource = Callable[[Council], DocumentSigner | None]
+"""Who signs a council's PDFs now, or None to leave them unsigned (``issuer.delivery.signers``)."""
 
 ATTACHMENT_NAME = "credential.jwt"
 ATTACHMENT_TYPE = "application/vc+jwt"
@@ -81,46 +85,57 @@ def _xmp_packet() -> str:
 class CertificatePdfRenderer:
     """Renders certificate PDFs; load once per process, then ``render`` per document."""
 
-    def __init__(self, fonts: FontSet, template: bytes, xmp: str) -> None:
+    def __init__(self, fonts: FontSet, template: bytes, xmp: str,
+                 signers: SignerSource | None = None) -> None:
         self._composer = Composer(Typesetter(fonts))
         self._base = Base.read(template)
         self._xmp = xmp
+        self.signers = signers
         with pikepdf.open(io.BytesIO(template)) as pdf:
             page = pdf.pages[0].obj
+            self._page = page.objgen[0]
             self._contents = page.Contents.objgen[0]
             self._resources = page.Resources.objgen[0]
             self._cid_fonts = {face: page.Resources.Font[f"/{face.resource}"]
                                .DescendantFonts[0].objgen[0] for face in fonts.faces()}
 
     @classmethod
-    def load(cls) -> CertificatePdfRenderer:
-        """Parse the vendored fonts and build the template (about 0.2 s; once per process)."""
+    def load(cls, signers: SignerSource | None = None) -> CertificatePdfRenderer:
+        """Parse the vendored fonts and build the template (about 0.2 s; once per process).
+        With ``signers``, every document is signed for its council (PAdES B-B)."""
         pikepdf.models.metadata.PdfMetadata.register_xml_namespace(XMP_NAMESPACE, XMP_PREFIX)
         fonts = FontSet.load()
-        return cls(fonts, _template(fonts), _xmp_packet())
+        return cls(fonts, _template(fonts), _xmp_packet(), signers)
 
     def render(self, credential: Mapping[str, Any], *, token: str, qr_text: str,
-               registry: Registry, issued_on: date | None = None) -> bytes:
+               registry: Registry, issued_on: date | None = None,
+               signer: DocumentSigner | None = None) -> bytes:
         """One A4 page printing ``credential``, its QR drawn from ``qr_text`` and ``token``
-        attached. ``issued_on`` is the printed date of issue; by default the date of ``iat`` in
-        India."""
+        attached, signed by ``signer`` (by default the renderer's signer for the council).
+        ``issued_on`` is the printed date of issue; by default the date of ``iat`` in India."""
         view = CredentialView.from_payload(credential)
         cert_type = registry.certificate_type_by_vc_type(view.types)
         if cert_type is None:
             raise InvalidData("the credential's type names no certificate type in the registry",
                               field="type")
+        if signer is None and self.signers is not None:
+            council = council_of(view, registry)
+            signer = self.signers(council) if council is not None else None
         qr = qr_image(qr_text)
         page = self._composer.compose(view, cert_type=cert_type, registry=registry,
-                                      qr_modules=qr.width, issued_on=issued_on)
+                                      qr_modules=qr.width, issued_on=issued_on,
+                                      signed_at=signer.signed_at if signer else None)
         x0, y0, x1, y1 = page.qr
         page.canvas.image("QR", x0, y0, x1 - x0, y1 - y0)
 
-        return self._document(page.canvas, qr, token.encode("ascii"),
-                              _metadata(view, cert_type.title))
+        return self._document(page, qr, token.encode("ascii"),
+                              _metadata(view, cert_type.title), signer)
 
-    def _document(self, canvas: Canvas, qr: Image.Image, token: bytes,
-                  values: dict[str, str]) -> bytes:
-        """The template plus this document's revision."""
+    def _document(self, page: Page, qr: Image.Image, token: bytes,
+                  values: dict[str, str], signer: DocumentSigner | None) -> bytes:
+        """The template plus this document's revision, signed last when there is a signer: the
+        signature covers every byte of the file but its own hole."""
+        canvas = page.canvas
         update = Update(self._base)
         update.put_stream(self._contents, b"/Filter /FlateDecode",
                           zlib.compress(canvas.content(), 1))
@@ -130,14 +145,22 @@ class CertificatePdfRenderer:
         spec = _attach(update, token)
         metadata = update.new()
         update.put_stream(metadata, b"/Type /Metadata /Subtype /XML", self._xmp_for(values))
+        form = b""
+        if signer is not None:
+            widget, form = add_signature_field(update, signer, page=self._page,
+                                               rect=page.signature)
+            update.amend(self._page, b"/Annots [ %b ]" % ref(widget))
         update.amend(self._base.root, b"/Metadata %b /Names << /EmbeddedFiles << /Names [ %b %b ] "
-                     b">> >> /AF [ %b ]" % (ref(metadata), text_string(ATTACHMENT_NAME),
-                                            ref(spec), ref(spec)))
+                     b">> >> /AF [ %b ] %b" % (ref(metadata), text_string(ATTACHMENT_NAME),
+                                               ref(spec), ref(spec), form))
         info = update.new()
         update.put(info, b"<< /Title %b /Author %b /Keywords %b >>" % (
             text_string(values["title"]), text_string(values["creator"]),
             text_string(values["keywords"])))
-        return update.to_bytes(info=info)
+        data = update.to_bytes(info=info)
+        if signer is None:
+            return data
+        return sign(data, signer, search_from=len(self._base.data))
 
     def _xmp_for(self, values: dict[str, str]) -> bytes:
         xmp = self._xmp

@@ -10,6 +10,7 @@ wrapped in an ``ActualText`` span (§14.9.4), so copying and searching give the 
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -219,6 +220,27 @@ class Canvas:
                         f"1 0 0 1 {_num(x)} {_num(baseline)} Tm {line.operators} ET")
         if span:
             self.ops.append("EMC")
+
+    def text_turned(self, line: Line, x: float, y: float, angle: float,
+                    color: Color = BLACK) -> None:
+        """``line`` with its baseline origin at (x, y), turned ``angle`` radians anticlockwise:
+        a seal's letters around its ring."""
+        self.lines.append(line)
+        cos, sin = math.cos(angle), math.sin(angle)
+        self.ops.append(f"BT {_num(color[0])} {_num(color[1])} {_num(color[2])} rg "
+                        f"{cos:.4f} {sin:.4f} {-sin:.4f} {cos:.4f} {_num(x)} {_num(y)} Tm "
+                        f"{line.operators} ET")
+
+    def circle(self, cx: float, cy: float, r: float, *, width: float, color: Color = BLACK
+               ) -> None:
+        """A circle stroked as four Bézier arcs (k = 0.5523: the usual quarter-circle fit)."""
+        k = 0.5523 * r
+        arcs = ((r, k, k, r, 0, r), (-k, r, -r, k, -r, 0), (-r, -k, -k, -r, 0, -r),
+                (k, -r, r, -k, r, 0))
+        path = " ".join(" ".join(f"{_num(cx + a)} {_num(cy + b)}" for a, b in
+                                 (arc[0:2], arc[2:4], arc[4:6])) + " c" for arc in arcs)
+        self.ops.append(f"{_num(color[0])} {_num(color[1])} {_num(color[2])} RG {_num(width)} w "
+                        f"{_num(cx + r)} {_num(cy)} m {path} S")
 
     def extend(self, other: Canvas) -> None:
         self.ops += other.ops

@@ -32,6 +32,7 @@ from schemas.qr_payload import encode_qr_text
 from tests.clock import NOW, TestClock
 from tests.conftest import make_settings
 from tests.live import free_port, fresh_database, seed_issuer, serve
+from tests.pdfsig import edit_printed_glyph
 from tests.photos import Conditions, photograph, render_page
 from verifier.api import create_app as create_verifier
 from verifier.settings import TrustedIssuer, VerifierSettings
@@ -301,3 +302,34 @@ def test_the_vendored_decoder_reads_a_certificate_qr(page: Page, services: Servi
         return found ? found.data : null; }""",
         "data:image/png;base64," + base64.b64encode(frame.getvalue()).decode())
     assert decoded == text
+
+
+@pytest.mark.parametrize("width", [PHONE["width"], 1280])
+def test_the_pdfs_own_signature_is_shown_and_an_edited_page_flagged(
+        page: Page, services: Services, tmp_path: Path, width: int) -> None:
+    """The issuer's signed PDF: the page says who signed it; the same PDF with one printed glyph
+    changed stays Valid (its QR is genuine) but says to trust the QR, not the page, in English
+    and in Hindi."""
+    number, _token = services.issue()
+    signed = services.pdf(number)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{services.verifier}/v")
+    for name, data, state in (("signed", signed, "valid"),
+                              ("edited", edit_printed_glyph(signed), "altered")):
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(data)
+        page.set_input_files("#file", str(path))
+        page.click("#upload-form button[type=submit]")
+        page.wait_for_selector(f"#result [data-pdf-state={state}]", timeout=15_000)
+        assert verdict(page) == "valid"
+        text = page.locator("#result .pdfsig").inner_text()
+        if state == "valid":
+            assert "Signed by Haryana Medical Council" in text
+        else:
+            assert "trust the QR details, not the page" in text
+        shot(page, f"pdf-signature-{name}-{width}")
+    page.click("#lang")
+    assert "पृष्ठ पर नहीं, QR के विवरण पर भरोसा करें" in page.locator(
+        "#result .pdfsig").inner_text()
+    shot(page, f"pdf-signature-edited-{width}-hi")
+    page.click("#lang")  # leave the page in English for the next test

@@ -13,6 +13,7 @@ from pydantic import SecretStr, ValidationError
 
 from issuer.settings import DEMO_PASSPHRASE, IssuerSettings
 from tests.conftest import PASSPHRASE, registrant_data
+from tests.pdfsig import pdfsig
 
 ISSUER = [sys.executable, "-m", "issuer.cli"]
 
@@ -35,7 +36,11 @@ def run(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_cli_sets_up_registers_issues_and_rotates(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    assert "created signing key" in run("init").stdout
+    init = run("init").stdout
+    assert "created signing key" in init
+    assert "created the demo certifying authority" in init
+    assert "issued 5 council document-signing certificates" in init
+    assert "created the demo certifying" not in run("init").stdout  # made once
     token = run("tokens", "create", "--name", "asha", "--role", "registrar",
                 "--council", "hmc").stdout.splitlines()[-1]
     assert token.startswith("prm_")
@@ -51,7 +56,11 @@ def test_cli_sets_up_registers_issues_and_rotates(run, tmp_path: Path) -> None: 
     assert shown["credential"]["credentialSubject"]["destination"] == "Punjab Medical Council"
     jwt_text = run("show", certificate, "--format", "jwt", token=token).stdout.strip()
     assert jwt_text == shown["token"]
-    run("keys", "rotate", "--alg", "EdDSA")
+    run("show", certificate, "--format", "pdf", "--out", "c.pdf", token=token)
+    signature = pdfsig((tmp_path / "c.pdf").read_bytes(), tmp_path)
+    assert "Signature is Valid." in signature and "Haryana Medical Council" in signature
+    rotated = run("keys", "rotate", "--alg", "EdDSA").stdout
+    assert "issued 5 council document-signing certificates for key" in rotated
     listing = run("keys", "list").stdout.splitlines()
     assert [line.split()[2] for line in listing] == ["active", "next"]  # published, not signing
     assert "-----BEGIN" not in " ".join(listing)

@@ -339,7 +339,8 @@ class TestVerifyOverHTTP(TestVerify):
                 response = client.post("/verify", json={"token": token})
                 assert response.status_code == 200, response.text
                 body = response.json()
-                assert set(body) == {"verified", "checks", "credential", "status", "verdict"}
+                assert set(body) == {"verified", "checks", "credential", "status", "verdict",
+                                     "pdfSignature"}
                 return VerificationResult(body["verified"],
                                           tuple(Check(**c) for c in body["checks"]),
                                           body["credential"], token=None)

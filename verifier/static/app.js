@@ -137,7 +137,8 @@ function render() {
     area.append(errorBox(shown));
   } else {
     const holder = holderBox(shown.verdict);
-    area.append(verdictBox(shown.verdict), ...(holder ? [holder] : []));
+    const pdf = shown.pdf ? pdfBox(shown.pdf, shown.verdict) : null;
+    area.append(verdictBox(shown.verdict), ...(pdf ? [pdf] : []), ...(holder ? [holder] : []));
   }
 }
 
@@ -203,6 +204,17 @@ function verdictBox(verdict) {
       t("offline.age", { age: describeAge(verdict.offline.ageMs, t) })));
   }
   return box;
+}
+
+// An uploaded PDF's own signature (verifier/pdf_signature.py), beside the verdict: it never
+// changes the verdict, which is about the credential; anything but valid says to trust the QR.
+function pdfBox(pdf, verdict) {
+  const ok = pdf.state === "valid";
+  return el("div", { class: `pdfsig pdfsig--${ok ? "valid" : "warn"}`, role: "note",
+                     "data-pdf-state": pdf.state },
+    el("p", { class: "pdfsig__heading" }, t("pdf.heading")),
+    el("p", { class: "pdfsig__text" },
+      t(`pdf.${pdf.state}`, { council: verdict.holder?.council ?? pdf.signer ?? "" })));
 }
 
 function holderBox(verdict) {
@@ -289,7 +301,9 @@ function show(shown) {
 async function answerOf(response, source) {
   let answer = null;
   try { answer = await response.json(); } catch { answer = null; }
-  if (response.ok && answer && answer.verdict) return { kind: "verdict", verdict: answer.verdict };
+  if (response.ok && answer && answer.verdict) {
+    return { kind: "verdict", verdict: answer.verdict, pdf: answer.pdfSignature ?? null };
+  }
   if (response.status === 429) {
     return { kind: "error", code: "rate_limited", source,
              retryAfter: response.headers.get("Retry-After") ?? "60" };

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from issuer.status import service as status
 from scripts import digilocker_sim as sim
 from tests.clock import NOW
 from tests.issuer.digilocker.conftest import API_KEY, DL_ID, DOB, ISSUER_ID, NAME
+from tests.pdfsig import pdfsig
 
 Issue = Callable[..., IssuedCredential]
 MakeRegistration = Callable[..., Registration]
@@ -51,7 +53,7 @@ def pull_doc(url: str, uri: str, *, fmt: str = "pdf", path: str = "/pull-doc",
 ])
 def test_pull_uri_returns_the_certificate(issuer_url: str, make_registration: MakeRegistration,
                                           issue: Issue, hmac_mode: sim.HmacMode, pretty: bool,
-                                          namespace: str, fmt: str) -> None:
+                                          namespace: str, fmt: str, tmp_path: Path) -> None:
     registration = make_registration()
     row = issue(registration)
     verdict = pull_uri(issuer_url, registration, hmac_mode=hmac_mode, pretty=pretty,
@@ -60,6 +62,9 @@ def test_pull_uri_returns_the_certificate(issuer_url: str, make_registration: Ma
     assert verdict.uri == f"{ISSUER_ID}-HMCRC-{row.certificate_number.replace('-', '')}"
     assert verdict.persons[0]["name"] == NAME and verdict.persons[0]["dob"] == DOB
     assert (verdict.pdf is not None) == (fmt in ("pdf", "both", ""))
+    if verdict.pdf is not None:  # DocContent is the council-signed PDF
+        report = pdfsig(verdict.pdf, tmp_path)
+        assert "Signature is Valid." in report and "Total document signed" in report
     assert verdict.data_xml is not None  # mandatory on Pull URI since v1.12
     certificate = fromstring(verdict.data_xml)
     assert certificate.get("number") == row.certificate_number

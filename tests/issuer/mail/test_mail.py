@@ -23,6 +23,7 @@ from issuer.state import IssuerState
 from tests.clock import NOW, TestClock
 from tests.conftest import make_settings
 from tests.issuer.mail.conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer
+from tests.pdfsig import pdfsig
 
 Issue = Callable[..., IssuedCredential]
 
@@ -43,7 +44,7 @@ def test_issuance_only_enqueues_the_mail(session: Session, issue_for: Issue,
 
 def test_certificate_mail_with_pdf_reaches_a_real_smtp_server(
         session: Session, state: IssuerState, issue_for: Issue, smtp_server: SmtpServer,
-        client: TestClient) -> None:
+        client: TestClient, tmp_path: Path) -> None:
     row = issue_for(email="asha.rani@example.org", name="Dr. Asha Rani")
     report = run_once(state, now=NOW, transport=_smtp(smtp_server))
     assert (report.sent, report.retried) == (1, 0)
@@ -62,6 +63,8 @@ def test_certificate_mail_with_pdf_reaches_a_real_smtp_server(
     assert attachment.get_filename() == f"{row.certificate_number}.pdf"
     pdf = attachment.get_content()
     assert pdf.startswith(b"%PDF") and row.token.encode() in pdf
+    signature = pdfsig(pdf, tmp_path)  # the attachment is the council-signed PDF
+    assert "Signature is Valid." in signature and "Total document signed" in signature
     link = next(w for w in plain.split() if w.startswith("https://pramaan.hr.gov.in/d/"))
     downloaded = client.get(link.removeprefix("https://pramaan.hr.gov.in"))
     assert downloaded.status_code == 200
