@@ -24,7 +24,7 @@ from issuer.deps import NowDep, SessionDep, StateDep
 from issuer.inputs import Clean, DbId
 from issuer.registry import eligibility
 from issuer.state import IssuerState
-from issuer.web import apply_forms
+from issuer.web import apply_forms, sign_in
 from issuer.web.common import (
     APPLICANT_COOKIE,
     PENDING_EMAIL_COOKIE,
@@ -33,7 +33,6 @@ from issuer.web.common import (
     Text,
     check_csrf,
     check_sign_in_csrf,
-    checked_email,
     csrf_token,
     problem,
     render,
@@ -41,9 +40,11 @@ from issuer.web.common import (
     sign_in_page,
 )
 from issuer.web.wallet import SIGN_OUT_CLEARS
-from schemas.errors import InvalidData, InvalidRequest, NotFound, RateLimited, Unauthenticated
+from schemas.errors import InvalidRequest, NotFound, Unauthenticated
 
 router = APIRouter(include_in_schema=False)
+APPLICANTS = sign_in.SignInFlow("/p", "p_sign_in.html", PENDING_EMAIL_COOKIE,
+                                applicants.start_sign_in, applicants.code_state)
 OptionalUpload = Annotated[UploadFile | None, File()]
 """The file input of a form where a document is optional: a browser sends an empty part with
 no file name when none was chosen."""
@@ -94,44 +95,13 @@ def applicant_start(request: Request, session: SessionDep, state: StateDep,
 def applicant_send_code(request: Request, email: Annotated[str, Form(max_length=254), Clean],
                         session: SessionDep, state: StateDep, now: NowDep,
                         csrf: SignInCsrf = "") -> Response:
-    """Mail a code, then send the browser to the code page (post/redirect/get: reloading that
-    page or switching its language sends no second code, so the first one keeps working)."""
-    from issuer.mail.transport import transport_for
-
-    check_sign_in_csrf(request, state, csrf)
-    try:
-        address = checked_email(email)
-        applicants.start_sign_in(session, email=address, client=_client(request),
-                                 policy=state.sign_in_policy, now=now,
-                                 send=transport_for(state.settings).send,
-                                 sender=state.settings.mail_from)
-    except InvalidData as err:
-        return sign_in_page(request, state, "p_sign_in.html", step="email", here="/p",
-                            status_code=err.http_status, email=email,
-                            problem=problem(request, err))
-    except RateLimited as err:  # the codes already sent still work: stay on the code step
-        response = sign_in_page(request, state, "p_sign_in.html", step="code", here="/p/code",
-                                status_code=err.http_status, email=address,
-                                problem=problem(request, err))
-        set_cookie(response, state, PENDING_EMAIL_COOKIE, address, "strict")
-        return response
-    response = RedirectResponse("/p/code", 303)
-    set_cookie(response, state, PENDING_EMAIL_COOKIE, address, "strict")
-    return response
+    return sign_in.mail_code(APPLICANTS, request, session, state, now, email=email, csrf=csrf)
 
 
 @router.get("/p/code")
 def applicant_code_page(request: Request, session: SessionDep, state: StateDep, now: NowDep,
                         wrong: bool = False) -> Response:
-    """The code step: the address the code went to (with a way to change it and to ask for a
-    new code) and, after a wrong code, whether it expired or how many tries are left."""
-    email = request.cookies.get(PENDING_EMAIL_COOKIE, "")
-    if not email:
-        return RedirectResponse("/p", 303)
-    code = applicants.code_state(session, email=email, policy=state.sign_in_policy,
-                                 now=now) if wrong else None
-    return sign_in_page(request, state, "p_sign_in.html", step="code", email=email,
-                        wrong=wrong, code=code, status_code=401 if wrong else 200)
+    return sign_in.code_page(APPLICANTS, request, session, state, now, wrong=wrong)
 
 
 @router.post("/p/verify")
@@ -141,10 +111,8 @@ def applicant_verify(request: Request, email: Annotated[str, Form(max_length=254
     check_sign_in_csrf(request, state, csrf)
     signed = applicants.verify_code(session, email=email, code=code,
                                     policy=state.sign_in_policy, now=now)
-    if signed is None:  # redirected, not raised: the counted attempt is committed
-        response = RedirectResponse("/p/code?wrong=1", 303)
-        set_cookie(response, state, PENDING_EMAIL_COOKIE, email, "strict")
-        return response
+    if signed is None:
+        return sign_in.wrong_code(APPLICANTS, state, email)
     response = RedirectResponse("/p/applications", 303)
     set_cookie(response, state, APPLICANT_COOKIE, signed.token, "lax")
     response.delete_cookie(PENDING_EMAIL_COOKIE, path="/")
@@ -280,10 +248,6 @@ def _check_upload(file: UploadFile | None, state: IssuerState
                             filename=file.filename), None
     except InvalidRequest as err:
         return None, err
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/p/applications/{application_id}/documents/{document_id}")

@@ -26,6 +26,7 @@ from issuer.inputs import Clean, DbId
 from issuer.registry import eligibility
 from issuer.registry.eligibility import Refusal
 from issuer.state import IssuerState
+from issuer.web import sign_in
 from issuer.web.approval import approval_summary
 from issuer.web.common import (
     STAFF_COOKIE,
@@ -35,7 +36,6 @@ from issuer.web.common import (
     Text,
     check_csrf,
     check_sign_in_csrf,
-    checked_email,
     csrf_token,
     problem,
     render,
@@ -46,11 +46,12 @@ from schemas.errors import (
     InvalidData,
     InvalidTransition,
     PramaanError,
-    RateLimited,
     Unauthenticated,
 )
 
 router = APIRouter(include_in_schema=False)
+STAFF = sign_in.SignInFlow("/s", "s_sign_in.html", STAFF_PENDING_COOKIE,
+                           accounts.start_sign_in, accounts.code_state)
 
 
 def _staff(request: Request, session: SessionDep, state: IssuerState) -> Staff:
@@ -77,42 +78,14 @@ def staff_start(request: Request, state: StateDep) -> Response:
 def staff_send_code(request: Request, email: Annotated[str, Form(max_length=254), Clean],
                     session: SessionDep, state: StateDep, now: NowDep,
                     csrf: SignInCsrf = "") -> Response:
-    """Mail a one-time code to a staff account's address, then the code page (post/redirect/
-    get, as for professionals)."""
-    from issuer.mail.transport import transport_for
-
-    check_sign_in_csrf(request, state, csrf)
-    try:
-        address = checked_email(email)
-        accounts.start_sign_in(session, email=address, client=_client(request),
-                               policy=state.sign_in_policy, now=now,
-                               send=transport_for(state.settings).send,
-                               sender=state.settings.mail_from)
-    except InvalidData as err:
-        return sign_in_page(request, state, "s_sign_in.html", step="email", here="/s",
-                            status_code=err.http_status, email=email,
-                            problem=problem(request, err))
-    except RateLimited as err:  # the codes already sent still work: stay on the code step
-        response = sign_in_page(request, state, "s_sign_in.html", step="code", here="/s/code",
-                                status_code=err.http_status, email=address,
-                                problem=problem(request, err))
-        set_cookie(response, state, STAFF_PENDING_COOKIE, address, "strict")
-        return response
-    response = RedirectResponse("/s/code", 303)
-    set_cookie(response, state, STAFF_PENDING_COOKIE, address, "strict")
-    return response
+    """Mail a one-time code to a staff account's address, then the code page."""
+    return sign_in.mail_code(STAFF, request, session, state, now, email=email, csrf=csrf)
 
 
 @router.get("/s/code")
 def staff_code_page(request: Request, session: SessionDep, state: StateDep, now: NowDep,
                     wrong: bool = False) -> Response:
-    email = request.cookies.get(STAFF_PENDING_COOKIE, "")
-    if not email:
-        return RedirectResponse("/s", 303)
-    code = accounts.code_state(session, email=email, policy=state.sign_in_policy,
-                               now=now) if wrong else None
-    return sign_in_page(request, state, "s_sign_in.html", step="code", email=email,
-                        wrong=wrong, code=code, status_code=401 if wrong else 200)
+    return sign_in.code_page(STAFF, request, session, state, now, wrong=wrong)
 
 
 @router.post("/s/verify")
@@ -122,10 +95,8 @@ def staff_verify(request: Request, email: Annotated[str, Form(max_length=254), C
     check_sign_in_csrf(request, state, csrf)
     signed = accounts.verify_code(session, email=email, code=code,
                                   policy=state.sign_in_policy, now=now)
-    if signed is None:  # redirected, not raised: the counted attempt is committed
-        response = RedirectResponse("/s/code?wrong=1", 303)
-        set_cookie(response, state, STAFF_PENDING_COOKIE, email, "strict")
-        return response
+    if signed is None:
+        return sign_in.wrong_code(STAFF, state, email)
     response = RedirectResponse("/s/queue", 303)
     set_cookie(response, state, STAFF_COOKIE, signed[1], "strict")
     response.delete_cookie(STAFF_PENDING_COOKIE, path="/")
@@ -159,10 +130,6 @@ def staff_sign_out(request: Request, session: SessionDep, now: NowDep) -> Respon
     response = RedirectResponse("/s", 303)
     response.delete_cookie(STAFF_COOKIE, path="/")
     return response
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/s/queue")
