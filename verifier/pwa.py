@@ -77,10 +77,17 @@ def service_worker() -> Response:
 
 
 def shell_paths() -> list[str]:
-    """What the installed app keeps: the page and every file it may load, from the same
-    allow-lists that serve them, so a file added to the page is never missing offline."""
-    return ["/v", "/v/manifest.webmanifest", *(f"/v/assets/{name}" for name in ASSETS),
+    """What the installed app keeps at once: the page and every file it may load, from the same
+    allow-lists that serve them, so a file added to the page is never missing offline; but the
+    fonts, which it keeps on first use (``on_first_use_paths``)."""
+    return ["/v", "/v/manifest.webmanifest",
+            *(f"/v/assets/{name}" for name in ASSETS if not name.startswith("fonts/")),
             *(f"/v/offline/{name}" for name in OFFLINE_FILES), "/v/offline/qr-dictionary-v1.txt"]
+
+
+def on_first_use_paths() -> list[str]:
+    """The Devanagari fonts: two thirds of the page's bytes, loaded only for Hindi text."""
+    return [f"/v/assets/{name}" for name in ASSETS if name.startswith("fonts/")]
 
 
 @cache
@@ -93,7 +100,8 @@ def service_worker_body() -> bytes:
     for path, _ in OFFLINE_FILES.values():
         digest.update(_read(path))
     return (_read("sw.js").replace(b"__VERSION__", digest.hexdigest()[:16].encode())
-            .replace(b"__SHELL__", json.dumps(shell_paths()).encode()))
+            .replace(b"__SHELL__", json.dumps(shell_paths()).encode())
+            .replace(b"__ON_FIRST_USE__", json.dumps(on_first_use_paths()).encode()))
 
 
 @router.get("/v/manifest.webmanifest")

@@ -132,8 +132,14 @@ def test_every_file_the_service_worker_caches_is_served_under_the_policy(
     assert shell is not None and "__" not in worker
     paths = re.findall(r'"(/v[^"]*)"', shell[1])
     assert {f"/v/offline/{name}" for name in OFFLINE_FILES} <= set(paths)
-    # a file added to the page must be cached too, or the installed app breaks offline
-    assert {"/v", *(f"/v/assets/{name}" for name in ASSETS)} <= set(paths)
+    # a file added to the page must be cached too, or the installed app breaks offline: at
+    # install, or (the fonts) the first time the page uses it
+    later = re.search(r"const ON_FIRST_USE = new Set\((\[.*?\])\);", worker, re.S)
+    assert later is not None
+    fonts = json.loads(later[1])
+    assert fonts and all("/fonts/" in path for path in fonts)
+    assert {"/v", *(f"/v/assets/{name}" for name in ASSETS)} <= set(paths) | set(fonts)
+    paths += fonts
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
