@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from issuer.cli import access, audit, certificates, instance, status, trust
+from issuer.cli import access, audit, certificates, imports, instance, status, trust
 from issuer.cli.common import EXIT_ERROR, EXIT_USAGE
 from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> i
 
 def _main(argv: Sequence[str] | None, clock: Clock) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_two_word_commands(list(sys.argv[1:] if argv is None else argv)))
     if hasattr(args, "standalone"):  # the trust anchor's commands: no settings, no database
         try:
             standalone: int = args.standalone(args, clock)
@@ -99,9 +99,18 @@ def _parser() -> argparse.ArgumentParser:
     access.add_commands(sub)
     audit.add_commands(sub)
     certificates.add_commands(sub)
+    imports.add_commands(sub)
     status.add_commands(sub)
     trust.add_commands(sub)
     return parser
+
+
+def _two_word_commands(argv: list[str]) -> list[str]:
+    """``issuer register import FILE`` is the parser's ``register-import FILE``: ``register``
+    keeps taking a JSON file as its one argument (a file named ``import`` is ``./import``)."""
+    if argv[:2] == ["register", "import"]:
+        return [imports.COMMAND, *argv[2:]]
+    return argv
 
 
 def _settings_problem(err: ValidationError | SettingsError) -> str:

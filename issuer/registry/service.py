@@ -16,7 +16,7 @@ from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Professional, Registration
 from schemas.credential import PractitionerRecord, Qualification
 from schemas.errors import Conflict, NotFound
-from schemas.registry import Registry
+from schemas.registry import Council, Registry
 
 
 def register(session: Session, registrant: RegistrantIn, *, registry: Registry, actor: str,
@@ -47,6 +47,13 @@ def register(session: Session, registrant: RegistrantIn, *, registry: Registry, 
                  subject=f"registration:{row.id}", council=row.council_id,
                  details={"council": row.council_id, "number": row.registration_number})
     return row
+
+
+def normalised(registrant: RegistrantIn, council: Council) -> RegistrantIn:
+    """The registrant as ``register`` would store it (NFC text), or ``InvalidData`` naming a field
+    the council's certificates cannot print: the bulk import checks rows exactly as
+    ``register`` does."""
+    return _printable(registrant, council.scripts)
 
 
 def _printable(registrant: RegistrantIn, scripts: Sequence[str]) -> RegistrantIn:
