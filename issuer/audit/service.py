@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,22 +29,23 @@ from schemas.errors import ConfigurationError
 
 GENESIS = "0" * 64
 HEAD_ID = 1
+_BATCH = "pramaan_audit_batch"
 
 
 def record(session: Session, *, actor: str, action: str, subject: str, now: datetime,
            details: dict[str, Any] | None = None, council: str | None = None) -> AuditEvent:
     """Append one event. ``council`` is the council whose record the event is about (who may
-    read it); None for service-wide events, which only staff of every council read."""
+    read it); None for service-wide events, which only staff of every council read. Inside
+    ``batched(session)`` the event is chained when the batch ends."""
+    if (pending := session.info.get(_BATCH)) is not None:
+        event = AuditEvent(at=now.astimezone(UTC), actor=actor, action=action, subject=subject,
+                           details=details or {}, council_id=council)
+        pending.append(event)
+        return event
     # No autoflush here: the rows the caller added flush once, with the event, not twice. The
     # head is read afresh FOR UPDATE, unless this transaction has already moved it on in memory
     # (then the lock is held and the unflushed values are the truth).
-    with session.no_autoflush:
-        known = session.identity_map.get(identity_key(AuditChainHead, HEAD_ID))
-        head = session.get(AuditChainHead, HEAD_ID, with_for_update=True,
-                           populate_existing=known is None or known not in session.dirty)
-    if head is None:
-        raise ConfigurationError("the audit chain head row is missing; run `issuer init` to "
-                                 "migrate the database")
+    head = _locked_head(session)
     event = AuditEvent(at=now.astimezone(UTC), actor=actor, action=action, subject=subject,
                        details=details or {}, council_id=council, seq=head.seq + 1,
                        prev_hash=head.hash)
@@ -51,6 +53,45 @@ def record(session: Session, *, actor: str, action: str, subject: str, now: date
     head.seq, head.hash = event.seq, event.hash
     session.add(event)
     return event
+
+
+@contextmanager
+def batched(session: Session) -> Iterator[None]:
+    """Collect the events ``record`` appends inside the block and chain them all at its end,
+    in order, under one read of the chain head. The head row is locked from then until the
+    caller commits, instead of from the first event: a bulk run's batch (many issuances in one
+    transaction) holds the lock only for its last step, so two such runs overlap their work
+    instead of queueing behind each other's head lock. The chain is the same as with one
+    ``record`` at a time, so ``verify_chain`` checks it exactly. Nothing is chained if the block
+    raises."""
+    if session.info.get(_BATCH) is not None:
+        yield  # already inside a batch: its end chains these too
+        return
+    pending: list[AuditEvent] = []
+    session.info[_BATCH] = pending
+    try:
+        yield
+    finally:
+        del session.info[_BATCH]
+    if not pending:
+        return
+    head = _locked_head(session)
+    for event in pending:
+        event.seq, event.prev_hash = head.seq + 1, head.hash
+        event.hash = event_hash(event)
+        head.seq, head.hash = event.seq, event.hash
+    session.add_all(pending)
+
+
+def _locked_head(session: Session) -> AuditChainHead:
+    with session.no_autoflush:
+        known = session.identity_map.get(identity_key(AuditChainHead, HEAD_ID))
+        head = session.get(AuditChainHead, HEAD_ID, with_for_update=True,
+                           populate_existing=known is None or known not in session.dirty)
+    if head is None:
+        raise ConfigurationError("the audit chain head row is missing; run `issuer init` to "
+                                 "migrate the database")
+    return head
 
 
 def event_hash(event: AuditEvent) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from issuer.cli import access, audit, certificates, imports, instance, status, trust
+from issuer.cli import access, audit, bulk, certificates, imports, instance, status, trust
 from issuer.cli.common import EXIT_ERROR, EXIT_USAGE
 from issuer.settings import IssuerSettings
 from issuer.state import Clock, IssuerState, build_state, system_clock
@@ -100,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_commands(sub)
     certificates.add_commands(sub)
     imports.add_commands(sub)
+    bulk.add_commands(sub)
     status.add_commands(sub)
     trust.add_commands(sub)
     return parser
