@@ -7,10 +7,11 @@ from issuer.auth.models import ApiToken, WebSession
 from issuer.credentials.models import IssuedCredential
 from issuer.db import Base
 from issuer.keystore.models import StoredKey
-from issuer.outbox.models import OutboxMessage
+from issuer.outbox.models import OutboxMessage, OutboxPace
 from issuer.registry.models import Professional, Registration
 from issuer.status.models import StatusList
 
 __all__ = ["ApiToken", "Application", "ApplicationDocument", "ApplicationEvent", "AuditChainHead",
-           "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "Professional",
+           "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "OutboxPace",
+           "Professional",
            "Registration", "SignInCode", "StatusList", "StoredKey", "WebSession"]

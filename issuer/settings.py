@@ -94,6 +94,10 @@ class IssuerSettings(BaseSettings):
     """First retry delay; it doubles on each failure, up to ``outbox_retry_max_seconds``."""
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_max_attempts: int = Field(default=15, ge=1)
+    outbox_rate: float | None = Field(default=None, gt=0)
+    """Sends (mails and DigiLocker pushes) a second, for all worker processes together
+    (``issuer.outbox.pace``); None: as fast as they go. Bulk issuance of 100,000 certificates
+    with ``PRAMAAN_OUTBOX_RATE=20`` drains in under an hour and a half."""
 
     # -- online applications (docs/applications.md) ----------------------------------------
     data_dir: Path = Path("var/data")

@@ -26,7 +26,10 @@ class IssuedCredential(Base):
                                        name="uq_credentials_status_list_id"),
                       # publishing a list reads the set entries of one state: index-only
                       Index("ix_credentials_list_state", "status_list_id", "state",
-                            "status_index"))
+                            "status_index"),
+                      # /stats counts per council, type and month from this index alone
+                      Index("ix_credentials_stats", "council_id", "certificate_type",
+                            "issued_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_number: Mapped[str] = mapped_column(String(32), unique=True)

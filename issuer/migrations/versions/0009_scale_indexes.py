@@ -1,0 +1,33 @@
+"""national scale: the index /stats aggregates from, and the outbox's shared send rate
+
+Revision ID: 0009
+Revises: 0006
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # /stats counts certificates per council, type and month: with this index PostgreSQL
+    # answers from the index alone (an index-only scan), not from the wide rows with tokens.
+    with op.batch_alter_table("credentials") as batch_op:
+        batch_op.create_index("ix_credentials_stats",
+                              ["council_id", "certificate_type", "issued_at"], unique=False)
+    op.create_table(
+        "outbox_pace",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("next_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.execute(sa.text("INSERT INTO outbox_pace (id, next_at) VALUES (1, 0)"))
+
+
+def downgrade() -> None:
+    op.drop_table("outbox_pace")
+    with op.batch_alter_table("credentials") as batch_op:
+        batch_op.drop_index("ix_credentials_stats")
