@@ -4,7 +4,7 @@ from issuer.applicants.models import SignInCode
 from issuer.applications.models import Application, ApplicationDocument, ApplicationEvent
 from issuer.audit.models import AuditChainHead, AuditEvent
 from issuer.auth.models import ApiToken, WebSession
-from issuer.credentials.models import IssuedCredential
+from issuer.credentials.models import BulkIssued, IssuedCredential
 from issuer.db import Base
 from issuer.keystore.models import StoredKey
 from issuer.outbox.models import OutboxMessage, OutboxPace
@@ -12,6 +12,6 @@ from issuer.registry.models import Professional, Registration
 from issuer.status.models import StatusList
 
 __all__ = ["ApiToken", "Application", "ApplicationDocument", "ApplicationEvent", "AuditChainHead",
-           "AuditEvent", "Base", "IssuedCredential", "OutboxMessage", "OutboxPace",
+           "AuditEvent", "Base", "BulkIssued", "IssuedCredential", "OutboxMessage", "OutboxPace",
            "Professional",
            "Registration", "SignInCode", "StatusList", "StoredKey", "WebSession"]

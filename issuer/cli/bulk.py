@@ -9,15 +9,19 @@ import argparse
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
-from issuer.cli.common import EXIT_OK, EXIT_USAGE, command, staff, token_arg
+from issuer.cli.common import EXIT_OK, EXIT_USAGE, command, pdf, staff, token_arg, write_file
 from issuer.cli.progress import Progress
 from issuer.credentials.bulk import BulkRun, BulkTotals, count_due, run_bulk
+from issuer.credentials.models import IssuedCredential
 from issuer.outbox import runner
 from issuer.state import IssuerState
 from schemas.credential import INDIA
 from schemas.errors import InvalidRequest
+
+RUN_NAME_MAX = 64
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +36,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                    help="the run's name: running the same name again issues only to those it "
                         "has not reached (default: today's date, India time)")
     p.add_argument("--batch", type=int, default=100, help="registrations per transaction")
+    p.add_argument("--pdf-dir", type=Path,
+                   help="also write each certificate's PDF here (<certificate number>.pdf)")
     token_arg(p)
     w = command(sub, "worker", _worker,
                 "run the outbox worker (mail, DigiLocker pushes) until stopped; several may run "
@@ -51,6 +57,8 @@ def _issue_bulk(state: IssuerState, args: argparse.Namespace) -> int:
                              hint="issue it with `issuer issue` or the staff API")
     now = state.clock()
     name = args.run_name or now.astimezone(INDIA).date().isoformat()
+    if not 0 < len(name) <= RUN_NAME_MAX:
+        raise InvalidRequest(f"--run is 1 to {RUN_NAME_MAX} characters")
     run = BulkRun(council.id, cert_type.id, name, only_missing=args.only_missing,
                   batch_size=args.batch)
     with state.sessions() as session:
@@ -58,14 +66,24 @@ def _issue_bulk(state: IssuerState, args: argparse.Namespace) -> int:
         who.require("issue", council.id)
         due = count_due(session, run, now=now)
     progress = Progress(total=due, noun="registrations")
+    if args.pdf_dir is not None:
+        args.pdf_dir.mkdir(parents=True, exist_ok=True)
     totals = run_bulk(state.sessions, run, staff=who, context_of=state.issue_context,
-                      now=state.clock, on_batch=lambda t: progress.update(t.done, _note(t)))
+                      now=state.clock, on_batch=lambda t: progress.update(t.done, _note(t)),
+                      after_commit=lambda rows: _write_pdfs(state, rows, args.pdf_dir))
     progress.update(totals.done, _note(totals), final=True)
     for refusal in totals.refused:
         print(f"refused {refusal.registration_number}: {refusal.code}: {refusal.detail}")
     print(f"run {run.run}: issued {totals.issued} {cert_type.id} certificates for {council.id}, "
           f"refused {len(totals.refused)}")
     return EXIT_OK
+
+
+def _write_pdfs(state: IssuerState, rows: list[IssuedCredential], folder: Path | None) -> None:
+    if folder is None:
+        return
+    for row in rows:
+        write_file(folder / f"{row.certificate_number}.pdf", pdf(state, row))
 
 
 def _note(totals: BulkTotals) -> str:

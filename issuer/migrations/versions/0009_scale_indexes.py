@@ -1,4 +1,5 @@
-"""national scale: the index /stats aggregates from, and the outbox's shared send rate
+"""national scale: the index /stats aggregates from, the outbox's shared send rate, and what
+each bulk issuance run has issued
 
 Revision ID: 0009
 Revises: 0006
@@ -25,9 +26,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.execute(sa.text("INSERT INTO outbox_pace (id, next_at) VALUES (1, 0)"))
+    op.create_table(
+        "bulk_issued",
+        sa.Column("run", sa.String(length=64), nullable=False),
+        sa.Column("certificate_type", sa.String(length=32), nullable=False),
+        sa.Column("registration_id", sa.Integer(), nullable=False),
+        sa.Column("credential_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["registration_id"], ["registrations.id"]),
+        sa.ForeignKeyConstraint(["credential_id"], ["credentials.id"]),
+        sa.PrimaryKeyConstraint("run", "certificate_type", "registration_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("bulk_issued")
     op.drop_table("outbox_pace")
     with op.batch_alter_table("credentials") as batch_op:
         batch_op.drop_index("ix_credentials_stats")
