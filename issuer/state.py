@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from issuer import db
 from issuer.applicants.service import SignInPolicy
+from issuer.applications.reports import ClosedMonths
 from issuer.credentials.service import IssueContext
 from issuer.keystore.service import KeyRingCache
 from issuer.settings import IssuerSettings
@@ -46,6 +47,8 @@ class IssuerState:
     keyring: KeyRingCache
     publisher: StatusListPublisher
     clock: Clock = system_clock
+    closed_months: ClosedMonths = field(default_factory=ClosedMonths)
+    """/stats' counts of ended months, made once per process (``docs/scale.md``)."""
     _renderer: CertificatePdfRenderer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -10,8 +10,9 @@ the figures were computed before they moved into SQL (``tests/issuer/application
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -22,6 +23,7 @@ from issuer.applications.models import Application
 from issuer.applications.service import APPROVED, COUNCILS_MOVE, QUERIED, REJECTED
 from issuer.auth.service import ALL_COUNCILS, Staff
 from issuer.credentials.models import IssuedCredential
+from schemas.credential import INDIA
 from schemas.registry import Registry
 
 INDIA_OFFSET_MINUTES = 330
@@ -71,15 +73,41 @@ def sla(session: Session, staff: Staff, *, registry: Registry, now: datetime) ->
     return report
 
 
-def public_stats(session: Session, *, now: datetime) -> dict[str, object]:
+@dataclass
+class ClosedMonths:
+    """The per-month certificate counts of months that have ended, in India time: they never
+    change (a certificate's ``issued_at`` is fixed when it is issued and rows are never
+    deleted), so a process counts them once, adds each month as it closes, and afterwards
+    counts only the current month, a range of the ``issued_at`` index. One per process
+    (``IssuerState.closed_months``); at a million certificates the full count takes seconds,
+    the current month milliseconds."""
+
+    through: datetime | None = None
+    """Counted: everything issued before this instant (the start of an India month)."""
+    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def upto(self, session: Session, month_start: datetime) -> dict[tuple[str, str, str], int]:
+        with self.lock:
+            if self.through is None or self.through < month_start:
+                for key, n in _issued(session, since=self.through, before=month_start):
+                    self.counts[key] = self.counts.get(key, 0) + n
+                self.through = month_start
+            return dict(self.counts)
+
+
+def public_stats(session: Session, *, now: datetime, closed: ClosedMonths | None = None
+                 ) -> dict[str, object]:
     """Certificates issued per council, type and month; median processing time of approved
-    applications (submission to approval), overall and per council. No personal data."""
-    month = _india_month(session, IssuedCredential.issued_at).label("month")
-    issued = session.execute(
-        select(IssuedCredential.council_id, IssuedCredential.certificate_type, month,
-               func.count().label("n"))
-        .group_by(IssuedCredential.council_id, IssuedCredential.certificate_type, month)
-        .order_by(IssuedCredential.council_id, IssuedCredential.certificate_type, month)).all()
+    applications (submission to approval), overall and per council. No personal data.
+    With ``closed``, ended months come from it and only the current month is counted."""
+    if closed is None:
+        counts = dict(_issued(session))
+    else:
+        month_start = _india_month_start(now)
+        counts = closed.upto(session, month_start)
+        for key, n in _issued(session, since=month_start):
+            counts[key] = counts.get(key, 0) + n
     approved = (A.state == APPROVED) & A.decided_at.is_not(None)
     per_council = dict(session.execute(select(A.council_id, func.count()).where(approved)
                                        .group_by(A.council_id).order_by(A.council_id)).all())
@@ -87,7 +115,7 @@ def public_stats(session: Session, *, now: datetime) -> dict[str, object]:
     return {
         "generated_at": now.isoformat(timespec="seconds"),
         "certificates_issued": [{"council": c, "type": t, "month": m, "count": n}
-                                for c, t, m, n in issued],
+                                for (c, t, m), n in sorted(counts.items())],
         "processing": {
             "approved": total,
             "median_hours": _median(session, total, A.submitted_at, A.decided_at, approved),
@@ -95,6 +123,25 @@ def public_stats(session: Session, *, now: datetime) -> dict[str, object]:
                 session, n, A.submitted_at, A.decided_at, approved & (A.council_id == c))}
                 for c, n in per_council.items()}},
     }
+
+
+def _issued(session: Session, *, since: datetime | None = None, before: datetime | None = None
+            ) -> list[tuple[tuple[str, str, str], int]]:
+    credential = IssuedCredential
+    month = _india_month(session, credential.issued_at).label("month")
+    query = select(credential.council_id, credential.certificate_type, month, func.count())
+    if since is not None:
+        query = query.where(credential.issued_at >= since)
+    if before is not None:
+        query = query.where(credential.issued_at < before)
+    rows = session.execute(query.group_by(credential.council_id, credential.certificate_type,
+                                          month)).all()
+    return [((c, t, m), n) for c, t, m, n in rows]
+
+
+def _india_month_start(now: datetime) -> datetime:
+    local = now.astimezone(INDIA)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:

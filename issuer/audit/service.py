@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,13 +94,32 @@ def _locked_head(session: Session) -> AuditChainHead:
     return head
 
 
-def event_hash(event: AuditEvent) -> str:
+class Hashed(Protocol):
+    """What an event's hash covers: an ``AuditEvent``, or a row of its columns."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def details(self) -> dict[str, Any]: ...
+    @property
+    def prev_hash(self) -> str: ...
+
+
+def event_hash(event: Hashed) -> str:
     """SHA-256 of ``prev_hash`` and the canonical JSON (sorted keys, no spaces, UTF-8) of the
     event's seq, time (UTC, microseconds), actor, action, subject and details."""
     return chain_hash(event.prev_hash, canonical(event))
 
 
-def canonical(event: AuditEvent) -> bytes:
+def canonical(event: Hashed) -> bytes:
     body = {"seq": event.seq, "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "actor": event.actor, "action": event.action, "subject": event.subject,
             "details": event.details}
@@ -131,8 +150,10 @@ class ChainReport:
         return self.broken is None
 
 
-def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
-    """Walk the chain from the first event and stop at the first link that does not hold."""
+def verify_chain(session: Session, *, batch: int = 10_000) -> ChainReport:
+    """Walk the chain from the first event and stop at the first link that does not hold.
+    Reads plain rows of the hashed columns, ``batch`` at a time by ``seq`` (its unique index),
+    not ORM objects: a million events in well under a minute."""
     head = session.get(AuditChainHead, HEAD_ID)
     if head is None:
         return ChainReport(0, 0, GENESIS, ChainBreak(0, None, "the chain head row is missing"))
@@ -158,16 +179,20 @@ def verify_chain(session: Session, *, batch: int = 1000) -> ChainReport:
     return ChainReport(count, head.seq, head.hash, None)
 
 
-def _events(session: Session, batch: int) -> Iterator[AuditEvent]:
+_EVENT_COLUMNS = (AuditEvent.id, AuditEvent.seq, AuditEvent.at, AuditEvent.actor,
+                  AuditEvent.action, AuditEvent.subject, AuditEvent.details,
+                  AuditEvent.prev_hash, AuditEvent.hash)
+
+
+def _events(session: Session, batch: int) -> Iterator[Any]:
     last = 0
     while True:
-        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.seq > last)
-                                    .order_by(AuditEvent.seq).limit(batch)))
+        rows = session.execute(select(*_EVENT_COLUMNS).where(AuditEvent.seq > last)
+                               .order_by(AuditEvent.seq).limit(batch)).all()
         yield from rows
         if len(rows) < batch:
             return
         last = rows[-1].seq
-        session.expunge_all()
 
 
 def list_events(session: Session, *, councils: Collection[str] | None = None,

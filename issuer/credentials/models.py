@@ -27,9 +27,10 @@ class IssuedCredential(Base):
                       # publishing a list reads the set entries of one state: index-only
                       Index("ix_credentials_list_state", "status_list_id", "state",
                             "status_index"),
-                      # /stats counts per council, type and month from this index alone
-                      Index("ix_credentials_stats", "council_id", "certificate_type",
-                            "issued_at"))
+                      # /stats counts the current month per council and type from this
+                      # index alone (issuer.applications.reports.ClosedMonths)
+                      Index("ix_credentials_stats", "issued_at", "council_id",
+                            "certificate_type"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_number: Mapped[str] = mapped_column(String(32), unique=True)

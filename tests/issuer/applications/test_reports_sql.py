@@ -66,7 +66,11 @@ def test_sql_figures_equal_the_python_figures(
     staff = authenticate(session, f"Bearer {token}", now=NOW)
     _seed(session, make_registration().id, staff.token_id, applications=applications,
           certificates=applications * 2)
-    assert reports.public_stats(session, now=NOW) == before.public_stats(session, now=NOW)
+    expected = before.public_stats(session, now=NOW)
+    assert reports.public_stats(session, now=NOW) == expected
+    closed = reports.ClosedMonths()
+    assert reports.public_stats(session, now=NOW, closed=closed) == expected
+    assert reports.public_stats(session, now=NOW, closed=closed) == expected  # from the cache
     new = [asdict(r) for r in reports.sla(session, staff, registry=registry, now=NOW)]
     old = [asdict(r) for r in before.sla(session, staff, registry=registry, now=NOW)]
     assert new == old
@@ -89,3 +93,27 @@ def test_the_view_is_limited_to_the_councils_of_the_token(
     assert [r.council for r in rows] == ["hdc"]
     assert rows == [reports.CouncilSla(**asdict(r)) for r in
                     before.sla(session, staff, registry=registry, now=NOW)]
+
+
+def test_ended_months_are_counted_once_and_a_closing_month_is_added(
+        session: Session, token_factory: Callable[..., str],
+        make_registration: Callable[..., Registration]) -> None:
+    staff = authenticate(session, f"Bearer {token_factory()}", now=NOW)
+    registration_id = make_registration().id
+    _seed(session, registration_id, staff.token_id, applications=10, certificates=90)
+    closed = reports.ClosedMonths()
+    reports.public_stats(session, now=NOW, closed=closed)
+    counted = dict(closed.counts)
+    assert counted and all(month < "2026-11" for _c, _t, month in counted)
+    later = NOW + timedelta(days=40)  # December: November has closed
+    session.execute(insert(IssuedCredential), [{
+        "certificate_number": f"LATE-{i}", "credential_id": f"urn:late:{i}",
+        "registration_id": registration_id, "council_id": "hmc",
+        "certificate_type": "registration", "token": "x", "kid": "k", "request": {},
+        "issued_by": staff.token_id, "state": "active", "issued_at": later - timedelta(hours=i),
+        "valid_from": NOW, "valid_until": NOW} for i in range(3)])
+    session.flush()
+    assert reports.public_stats(session, now=later, closed=closed) == \
+        before.public_stats(session, now=later)
+    assert closed.counts[("hmc", "registration", "2026-11")] >= 1
+    assert ("hmc", "registration", "2026-12") not in closed.counts  # still open: counted live
