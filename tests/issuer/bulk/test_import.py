@@ -226,3 +226,15 @@ def test_the_command_imports_reports_rejects_and_progress(tmp_path: Path) -> Non
     refused = issuer("register", "import", str(path), "--council", "hmc", "--token", viewer)
     assert refused.returncode == 2 and "may not register" in refused.stderr
     assert "audit chain intact" in issuer("audit", "verify").stdout
+
+
+@pytest.mark.parametrize("details", [{}, {"b": 1, "a": ["ü", None, 2.5, True]},
+                                     {"nested": {"z": "\u2028\"\\", "y": [{"k": "हि"}]}}])
+def test_the_canonical_form_is_json_dumps_with_sorted_keys(details: dict[str, Any]) -> None:
+    event = AuditEvent(seq=7, at=NOW, actor="staff:1:\"x\"", action="a.b", subject="s:\u00e9",
+                       details=details, prev_hash="0" * 64)
+    expected = json.dumps({"seq": 7, "at": NOW.isoformat(timespec="microseconds"),
+                           "actor": event.actor, "action": "a.b", "subject": event.subject,
+                           "details": details}, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False, default=str).encode("utf-8")
+    assert audit.canonical(event) == expected
