@@ -21,8 +21,11 @@ another process issued to and committed between the first ``SELECT`` and the loc
 nobody is issued twice. SQLite has one writer at a time (``BEGIN IMMEDIATE``), so processes there
 take turns batch by batch, and the same re-check keeps them exact; run one.
 
-**The audit head.** The batch's audit events are chained at its end (``audit.batched``), so the
-chain-head lock is held for the last few milliseconds of each batch, not all of it.
+**No lock held across a batch that another process needs.** The batch's status-list positions
+are reserved first, in a transaction of their own (``allocation.reserve``), instead of one
+``UPDATE`` of the council's list row per certificate, which would lock that row until the batch
+commits. The batch's audit events are chained at its end (``audit.batched``), so the chain-head
+lock is held for the last few milliseconds of each batch, not all of it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from issuer.auth.service import Staff
 from issuer.credentials.models import BulkIssued, IssuedCredential
 from issuer.credentials.service import IssueContext, IssueRequest, issue_in
 from issuer.registry.models import Registration
+from issuer.status import allocation
 from schemas.errors import Forbidden, InvalidRequest
 
 VALID_STATES = ("active", "suspended")
@@ -152,8 +156,17 @@ def run_bulk(sessions: sessionmaker[Session], run: BulkRun, *, staff: Staff,
             last, batch = claim(session, run, after=after, now=now())
             if last is None:
                 return totals
-            issued = issue_batch(session, context_of(session), run, batch, staff=staff,
-                                 now=now(), totals=totals)
+            context = context_of(session)
+            positions: list[tuple[int, int]] = []
+            if batch and session.get_bind().dialect.name == "postgresql":
+                # SQLite: one writer at a time, and this batch's transaction holds the lock a
+                # second transaction would wait for; there ``allocate`` takes them one by one.
+                positions = allocation.reserve(sessions, council_id=run.council_id,
+                                               count=len(batch),
+                                               size=context.status_list_entries, now=now())
+            with allocation.reserved(session, run.council_id, positions):
+                issued = issue_batch(session, context, run, batch, staff=staff, now=now(),
+                                     totals=totals)
         after = last
         after_commit(issued)
         on_batch(totals)

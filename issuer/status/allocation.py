@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.status.models import StatusList
 
 FEISTEL_ROUNDS = 4
+_RESERVED = "pramaan_reserved_positions"
 _LISTS = cast(Table, StatusList.__table__)
 _TAKE_POSITION = (
     update(_LISTS)
@@ -59,7 +63,10 @@ def _feistel(key: bytes, value: int, half: int) -> int:
 
 def allocate(session: Session, *, council_id: str, size: int, now: datetime) -> tuple[int, int]:
     """(list number, index) for a new credential of ``council_id``; opens a list when the
-    council's lists are full."""
+    council's lists are full. Inside ``reserved(session, …)`` the next reserved position."""
+    held: dict[str, deque[tuple[int, int]]] | None = session.info.get(_RESERVED)
+    if held and held.get(council_id):
+        return held[council_id].popleft()
     for _ in range(3):
         taken = session.connection().execute(_TAKE_POSITION, {"council": council_id}).first()
         if taken is not None:
@@ -67,6 +74,47 @@ def allocate(session: Session, *, council_id: str, size: int, now: datetime) -> 
             return list_id, permute(key, allocated - 1, list_size)
         open_list(session, council_id=council_id, size=size, now=now)
     raise RuntimeError("could not allocate a status list index")  # pragma: no cover
+
+
+def reserve(sessions: sessionmaker[Session], *, council_id: str, count: int, size: int,
+            now: datetime) -> list[tuple[int, int]]:
+    """``count`` positions of ``council_id``'s lists, taken in a short transaction of their own.
+
+    ``allocate`` takes one position per issuance, and the list row it updates stays locked until
+    that issuance commits: fine for one certificate, but a bulk batch of a hundred would hold
+    every other bulk process of the council behind it for the whole batch. Reserving the batch's
+    positions first, and committing at once, leaves the batch holding no lock another process
+    needs. A position reserved but not used (a refused registration, a batch rolled back) is
+    never handed out again: the list keeps an entry that is never set, which is harmless."""
+    positions: list[tuple[int, int]] = []
+    with sessions.begin() as session:
+        connection = session.connection()
+        while len(positions) < count:
+            row = connection.execute(
+                select(_LISTS.c.id, _LISTS.c.allocated, _LISTS.c.size, _LISTS.c.permutation_key)
+                .where(_LISTS.c.council_id == council_id, _LISTS.c.allocated < _LISTS.c.size)
+                .order_by(_LISTS.c.id).limit(1).with_for_update()).first()
+            if row is None:
+                open_list(session, council_id=council_id, size=size, now=now)
+                continue
+            list_id, allocated, list_size, key = row
+            take = min(count - len(positions), list_size - allocated)
+            connection.execute(update(_LISTS).where(_LISTS.c.id == list_id)
+                               .values(allocated=_LISTS.c.allocated + take))
+            positions += [(list_id, permute(key, p, list_size))
+                          for p in range(allocated, allocated + take)]
+    return positions
+
+
+@contextmanager
+def reserved(session: Session, council_id: str, positions: list[tuple[int, int]]
+             ) -> Iterator[None]:
+    """Let ``allocate`` hand out ``positions`` (from ``reserve``) within the block."""
+    session.info[_RESERVED] = {council_id: deque(positions)}
+    try:
+        yield
+    finally:
+        del session.info[_RESERVED]
 
 
 def open_list(session: Session, *, council_id: str, size: int, now: datetime) -> int:

@@ -12,8 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.audit import service as audit
 from issuer.audit.models import AuditEvent
@@ -23,6 +23,8 @@ from issuer.credentials.models import IssuedCredential
 from issuer.outbox.models import OutboxMessage
 from issuer.registry.models import Registration
 from issuer.state import IssuerState
+from issuer.status import allocation
+from issuer.status.models import StatusList
 from schemas.errors import RegistrationNotCurrent
 from tests.clock import NOW, TestClock
 from tests.conftest import PASSPHRASE
@@ -151,3 +153,21 @@ def test_two_processes_on_postgresql_issue_nobody_twice(tmp_path: Path) -> None:
         assert "audit chain intact" in issuer("audit", "verify")
         assert "issued 0" in issuer("issue-bulk", "--council", "hmc", "--type", "registration",
                                     "--run", "twin", "--token", token)
+
+
+def test_reserved_positions_span_lists_and_are_never_handed_out_again(
+        sessions: sessionmaker[Session], session: Session) -> None:
+    size = 131_072
+    first = allocation.open_list(session, council_id="hpc", size=size, now=NOW)
+    session.execute(update(StatusList).where(StatusList.id == first)
+                    .values(allocated=size - 3))
+    session.commit()
+    taken = allocation.reserve(sessions, council_id="hpc", count=5, size=size, now=NOW)
+    assert [list_id for list_id, _i in taken][:3] == [first] * 3
+    assert len({list_id for list_id, _i in taken}) == 2 and len(set(taken)) == 5
+    with allocation.reserved(session, "hpc", taken[:2]):
+        assert allocation.allocate(session, council_id="hpc", size=size, now=NOW) == taken[0]
+        assert allocation.allocate(session, council_id="hpc", size=size, now=NOW) == taken[1]
+        after = allocation.allocate(session, council_id="hpc", size=size, now=NOW)
+    assert after not in taken  # the reserved but unused ones stay unused
+    assert allocation.allocate(session, council_id="hpc", size=size, now=NOW) not in taken
