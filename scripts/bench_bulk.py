@@ -130,16 +130,18 @@ def issue_worker(url: str, token: str, council: str, run: str, batch: int,
             pdf_bytes += len(certificate_pdf(row, renderer=renderer, registry=state.registry,
                                              page_url=state.settings.verify_page_url))
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
+    head = HeadWait(state.engine)
     totals = run_bulk(state.sessions, BulkRun(council, "registration", run, batch_size=batch),
                       staff=staff, context_of=state.issue_context, now=lambda: datetime.now(UTC),
                       after_commit=pdfs)
-    out.put((totals.issued, time.perf_counter() - start, statements.count, pdf_bytes))
+    out.put((totals.issued, time.perf_counter() - start, statements.count, pdf_bytes,
+             time.process_time() - cpu_start, head.seconds))
     state.engine.dispose()
 
 
 def issue_in(url: str, token: str, council: str, run: str, processes: int, batch: int
-             ) -> tuple[int, float, int, int]:
+             ) -> tuple[int, float, int, int, float, float]:
     queue: multiprocessing.Queue[Any] = multiprocessing.Queue()
     cpus = sorted(os.sched_getaffinity(0))
     workers = [multiprocessing.Process(target=issue_worker, args=(
@@ -154,7 +156,8 @@ def issue_in(url: str, token: str, council: str, run: str, processes: int, batch
     wall = time.perf_counter() - start
     issued = sum(r[0] for r in results)
     busy = max(r[1] for r in results)
-    return issued, min(wall, busy), sum(r[2] for r in results), sum(r[3] for r in results)
+    return (issued, min(wall, busy), sum(r[2] for r in results), sum(r[3] for r in results),
+            sum(r[4] for r in results), sum(r[5] for r in results))
 
 
 class HeadWait:
@@ -243,12 +246,14 @@ def main() -> None:
         people = csv_file(Path(scratch) / "people.csv", args.people, "HDC/BULK")
         import_rows(url, people, "hdc", 1000)
         for n in args.processes:
-            issued, seconds, statements, pdf_bytes = issue_in(url, token, "hdc", f"p{n}", n,
-                                                              args.batch)
+            issued, seconds, statements, pdf_bytes, cpu, head = issue_in(
+                url, token, "hdc", f"p{n}", n, args.batch)
             print(f"issue-bulk, {n} process(es), PDF included: {issued:,} certificates in "
                   f"{seconds:.1f} s = {issued / seconds:,.0f}/s; "
                   f"{statements / max(issued, 1):.2f} statements a certificate; "
-                  f"PDF {pdf_bytes / max(issued, 1) / 1024:.0f} KB average")
+                  f"PDF {pdf_bytes / max(issued, 1) / 1024:.0f} KB average; "
+                  f"{issued / cpu:,.0f} per CPU-second of the issuing processes; "
+                  f"audit head {head / max(issued, 1) * 1000:.2f} ms a certificate")
         if args.single:
             single = csv_file(Path(scratch) / "single.csv", args.single * 3, "HPC/ONE")
             import_rows(url, single, "hpc", 1000)
