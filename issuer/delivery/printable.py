@@ -96,7 +96,7 @@ def plain(value: str, *, field: str) -> str:
     """``value`` in NFC if it has no control, format or bidirectional control character: for
     register text that is stored but not printed (a phone number, a DigiLocker id)."""
     if value.isascii() and value.isprintable():
-        return value  # in ASCII only the C0 controls and DEL are refused, and isprintable is
+        return value  # in ASCII only the C0 controls and DEL are refused: not isprintable()
     text = unicodedata.normalize("NFC", value)
     for position, char in enumerate(text, start=1):
         problem = _control(char) if ord(char) not in JOINERS else "is an invisible joiner"
