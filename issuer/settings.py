@@ -73,6 +73,10 @@ class IssuerSettings(BaseSettings):
     """How long verifiers may cache a status list (W3C ``ttl``, HTTP ``Cache-Control``): the
     longest a revocation can take to reach them."""
     status_list_entries: int = Field(default=131_072, ge=131_072, multiple_of=8)
+    status_position_block: int = Field(default=1, ge=1, le=1024)
+    """Status-list positions an issuer process reserves at a time, on PostgreSQL (1: each is
+    taken inside its issuing transaction). Several issuer processes issuing for one council
+    should set e.g. 32 (``issuer.status.allocation.PositionPool``, ``docs/scale.md``)."""
 
     # -- delivery: e-mail (docs/delivery in README) ------------------------------------------
     smtp_host: str | None = None

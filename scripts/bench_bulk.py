@@ -9,7 +9,10 @@ a generated CSV, as ``issuer register import`` does; issuance through
 PDF of every certificate it issued (``--pdf-dir`` of the command). Usage:
 
     scripts/bench_bulk.py --database postgresql+psycopg://postgres@127.0.0.1/test \\
-        [--import-rows 100000] [--people 3000] [--processes 1 2]
+        [--import-rows 100000] [--people 3000] [--processes 1 2] [--single 600]
+
+(``PRAMAAN_STATUS_POSITION_BLOCK=32`` in the environment: API-style issuance takes status
+positions a block at a time.)
 """
 
 from __future__ import annotations
@@ -77,7 +80,9 @@ def database(url: str | None, scratch: str) -> Iterator[str]:
 
 def settings_for(url: str) -> IssuerSettings:
     return IssuerSettings(env="dev", database_url=url, key_kdf_cost=10,
-                          public_base_url="https://pramaan.hr.gov.in")
+                          public_base_url="https://pramaan.hr.gov.in",
+                          status_position_block=int(os.environ.get(
+                              "PRAMAAN_STATUS_POSITION_BLOCK", "1")))
 
 
 def prepare(url: str) -> str:
@@ -161,20 +166,26 @@ def issue_in(url: str, token: str, council: str, run: str, processes: int, batch
 
 
 class HeadWait:
-    """Time spent in the audit chain head's ``SELECT … FOR UPDATE`` (waiting for the lock)."""
+    """Time spent in the statements that lock a shared row (waiting for the lock, mostly): the
+    audit chain head's ``SELECT … FOR UPDATE`` (``seconds``) and the status list's position
+    ``UPDATE`` (``list_seconds``)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.seconds = 0.0
-        self._started = 0.0
+        self.seconds = self.list_seconds = 0.0
+        self._started, self._which = 0.0, ""
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
     def _before(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self._started = time.perf_counter() if "audit_chain" in statement else 0.0
+        self._which = "head" if "FROM audit_chain" in statement else \
+            "list" if statement.startswith("UPDATE status_lists") else ""
+        self._started = time.perf_counter()
 
     def _after(self, *_args: Any) -> None:
-        if self._started:
+        if self._which == "head":
             self.seconds += time.perf_counter() - self._started
+        elif self._which == "list":
+            self.list_seconds += time.perf_counter() - self._started
 
 
 def single_worker(url: str, token: str, registration_ids: list[int], cpu: int | None,
@@ -195,12 +206,12 @@ def single_worker(url: str, token: str, registration_ids: list[int], cpu: int | 
             issue_one(state.issue_context(session), session,
                       IssueRequest(rid, "registration"), staff=staff, now=now)
     out.put((len(registration_ids), time.perf_counter() - start, statements.count,
-             head.seconds))
+             head.seconds, head.list_seconds))
     state.engine.dispose()
 
 
 def single_in(url: str, token: str, council: str, processes: int, count: int, offset: int
-              ) -> tuple[int, float, float, float]:
+              ) -> tuple[int, float, float, float, float]:
     engine = db.make_engine(url)
     with engine.connect() as connection:
         ids = list(connection.execute(text(
@@ -219,7 +230,7 @@ def single_in(url: str, token: str, council: str, processes: int, count: int, of
         w.join()
     issued = sum(r[0] for r in results)
     return (issued, max(r[1] for r in results), sum(r[2] for r in results) / issued,
-            sum(r[3] for r in results) / issued * 1000)
+            sum(r[3] for r in results) / issued * 1000, sum(r[4] for r in results) / issued * 1000)
 
 
 def main() -> None:
@@ -258,11 +269,12 @@ def main() -> None:
             single = csv_file(Path(scratch) / "single.csv", args.single * 3, "HPC/ONE")
             import_rows(url, single, "hpc", 1000)
             for n, offset in ((1, 0), (2, args.single)):
-                issued, seconds, per, head_ms = single_in(url, token, "hpc", n, args.single,
-                                                          offset)
+                issued, seconds, per, head_ms, list_ms = single_in(
+                    url, token, "hpc", n, args.single, offset)
                 print(f"one certificate a transaction, {n} process(es), no PDF: {issued:,} in "
                       f"{seconds:.1f} s = {issued / seconds:,.0f}/s; {per:.2f} statements "
-                      f"each; {head_ms:.2f} ms each in the audit head's SELECT … FOR UPDATE")
+                      f"each; {head_ms:.2f} ms each in the audit head's SELECT … FOR UPDATE, "
+                      f"{list_ms:.2f} ms in the status list's UPDATE")
 
 
 if __name__ == "__main__":

@@ -178,3 +178,32 @@ def test_serve_with_two_web_processes_and_one_outbox_worker(
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=30)
+
+
+def test_api_issuance_takes_status_positions_a_block_at_a_time(tmp_path: Path) -> None:
+    from issuer.auth.service import authenticate
+    from issuer.credentials.service import IssueRequest, issue_in
+    from issuer.state import build_state
+    from issuer.status.models import StatusList
+    from tests.conftest import make_settings
+    from tests.live import seed_issuer
+
+    with fresh_database("postgresql", tmp_path) as engine:
+        settings = make_settings(engine.url.render_as_string(hide_password=False),
+                                 status_position_block=4)
+        state = build_state(settings, engine=engine)
+        token, registration_id = seed_issuer(state)
+        slots = []
+        for _ in range(6):
+            with state.sessions.begin() as session:
+                staff = authenticate(session, f"Bearer {token}", now=state.clock())
+                row = issue_in(state.issue_context(session), session,
+                               IssueRequest(registration_id, "registration"), staff=staff,
+                               now=state.clock())
+                slots.append((row.status_list_id, row.status_index))
+        assert len(set(slots)) == 6
+        with state.sessions() as session:
+            lists = session.query(StatusList).all()
+            assert [s.allocated for s in lists] == [8]  # two blocks of four
+    sqlite = build_state(make_settings(f"sqlite:///{tmp_path}/x.db", status_position_block=4))
+    assert sqlite.positions is None  # one writer at a time: taken in the issuing transaction
