@@ -58,7 +58,6 @@ class BulkRun:
     batch_size: int = 100
 
 
-
 @dataclass(frozen=True)
 class Refusal:
     registration_number: str
