@@ -29,7 +29,7 @@ from schemas.errors import (
 )
 from schemas.http import RefuseControlCharacters
 
-__all__ = ["IssuerState", "build_state", "create_app"]
+__all__ = ["IssuerState", "app_from_environment", "build_state", "create_app"]
 
 
 @asynccontextmanager
@@ -61,6 +61,13 @@ def create_app(settings: IssuerSettings, *, state: IssuerState | None = None,
                        uploads=settings.upload_max_bytes)
     app.add_middleware(SecurityHeaders, docs_url=app.docs_url, redoc_url=app.redoc_url)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app from ``PRAMAAN_*`` settings: what each process of ``issuer serve --workers N``
+    (or ``uvicorn --factory issuer.app:app_from_environment --workers N``) builds for itself.
+    Each has its own engine, pool and caches (``docs/scale.md``)."""
+    return create_app(IssuerSettings())
 
 
 def _install_error_handlers(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ names the field. No FastAPI import: the CLI validates its input with the same mo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
+from functools import cache, partial
 from typing import Annotated, Any, get_args
 
 from annotated_types import Ge, Le
@@ -71,8 +71,14 @@ class Input(BaseModel):
     def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, BaseModel) or info.field_name is None:
             return value
-        return refuse_control_characters(
-            value, free_text=_is_free_text(cls.model_fields[info.field_name]))
+        return refuse_control_characters(value, free_text=_free_text(cls, info.field_name))
+
+
+@cache
+def _free_text(model: type[BaseModel], name: str) -> bool:
+    """Whether ``model.name`` is free text, worked out once per field (not once per value: a
+    register import validates hundreds of thousands of rows)."""
+    return _is_free_text(model.model_fields[name])
 
 
 def _is_free_text(field: FieldInfo) -> bool:

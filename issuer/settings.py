@@ -73,6 +73,10 @@ class IssuerSettings(BaseSettings):
     """How long verifiers may cache a status list (W3C ``ttl``, HTTP ``Cache-Control``): the
     longest a revocation can take to reach them."""
     status_list_entries: int = Field(default=131_072, ge=131_072, multiple_of=8)
+    status_position_block: int = Field(default=1, ge=1, le=1024)
+    """Status-list positions an issuer process reserves at a time, on PostgreSQL (1: each is
+    taken inside its issuing transaction). Several issuer processes issuing for one council
+    should set e.g. 32 (``issuer.status.allocation.PositionPool``, ``docs/scale.md``)."""
 
     # -- delivery: e-mail (docs/delivery in README) ------------------------------------------
     smtp_host: str | None = None
@@ -94,6 +98,10 @@ class IssuerSettings(BaseSettings):
     """First retry delay; it doubles on each failure, up to ``outbox_retry_max_seconds``."""
     outbox_retry_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_max_attempts: int = Field(default=15, ge=1)
+    outbox_rate: float | None = Field(default=None, gt=0)
+    """Sends (mails and DigiLocker pushes) a second, for all worker processes together
+    (``issuer.outbox.pace``); None: as fast as they go. Bulk issuance of 100,000 certificates
+    with ``PRAMAAN_OUTBOX_RATE=20`` drains in under an hour and a half."""
 
     # -- PDF signing (docs/credential.md, "The PDF's own signature") ----------------------
     pdf_certificates_dir: Path | None = None

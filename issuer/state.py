@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from issuer import db
 from issuer.applicants.service import SignInPolicy
+from issuer.applications.reports import ClosedMonths
 from issuer.credentials.service import IssueContext
 from issuer.keystore.service import KeyRingCache
 from issuer.settings import IssuerSettings
+from issuer.status.allocation import PositionPool
 from issuer.status.publish import StatusListPublisher
 from schemas.registry import Registry, load_registry
 
@@ -46,7 +48,10 @@ class IssuerState:
     keyring: KeyRingCache
     publisher: StatusListPublisher
     clock: Clock = system_clock
+    closed_months: ClosedMonths = field(default_factory=ClosedMonths)
+    """/stats' counts of ended months, made once per process (``docs/scale.md``)."""
     _renderer: CertificatePdfRenderer | None = None
+    _positions: PositionPool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -70,7 +75,21 @@ class IssuerState:
         return IssueContext(registry=self.registry,
                             keyring=self.keyring.current(session, now=self.clock()),
                             public_base=self.settings.public_base_url,
-                            status_list_entries=self.settings.status_list_entries)
+                            status_list_entries=self.settings.status_list_entries,
+                            positions=self.positions)
+
+    @property
+    def positions(self) -> PositionPool | None:
+        """This process's block of status-list positions (PostgreSQL, when
+        ``status_position_block`` > 1), made on first use."""
+        block = self.settings.status_position_block
+        if block == 1 or self.engine.dialect.name != "postgresql":
+            return None
+        if self._positions is None:
+            with self._lock:
+                if self._positions is None:
+                    self._positions = PositionPool(self.engine, block)
+        return self._positions
 
     @property
     def sign_in_policy(self) -> SignInPolicy:

@@ -247,9 +247,10 @@ def my_certificate(application_id: DbId, session: SessionDep, applicant: Applica
 # -- public -------------------------------------------------------------------------------------
 @router.get("/stats", tags=["public"],
             summary="Certificates issued per council, type and month; median processing time")
-def stats(session: SessionDep, now: NowDep, response: Response) -> dict[str, object]:
+def stats(session: SessionDep, state: StateDep, now: NowDep, response: Response
+          ) -> dict[str, object]:
     response.headers["Cache-Control"] = "public, max-age=300"
-    return reports.public_stats(session, now=now)
+    return reports.public_stats(session, now=now, closed=state.closed_months)
 
 
 def _client(request: Request) -> str:

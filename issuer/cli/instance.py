@@ -9,6 +9,7 @@ command run from the wrong directory says where it looked instead of creating an
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -42,6 +43,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     serve = command(sub, "serve", _serve, "run the issuer HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="web processes (uvicorn workers); with more than one, the outbox "
+                            "worker runs once, in the supervising process (docs/scale.md)")
+    serve.add_argument("--no-outbox", action="store_true",
+                       help="run no outbox worker here (run `issuer worker` instead)")
 
 
 def require_database_file(settings: IssuerSettings) -> None:
@@ -153,5 +159,32 @@ def _serve(state: IssuerState, args: argparse.Namespace) -> int:
 
     from issuer.app import create_app
 
-    uvicorn.run(create_app(state.settings, state=state), host=args.host, port=args.port)
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if args.workers == 1:
+        if args.no_outbox:
+            state.settings.outbox_worker = False
+        uvicorn.run(create_app(state.settings, state=state), host=args.host, port=args.port)
+        return EXIT_OK
+    return _serve_many(state, args)
+
+
+def _serve_many(state: IssuerState, args: argparse.Namespace) -> int:
+    """N uvicorn worker processes, each building its app from the environment; none runs the
+    outbox, which runs (unless ``--no-outbox``) on a thread of this supervising process: one
+    outbox worker however many web processes, and several would be safe too (leases)."""
+    import uvicorn
+
+    from issuer.outbox.runner import start_worker
+
+    os.environ["PRAMAAN_OUTBOX_WORKER"] = "false"  # inherited by the web processes
+    worker = start_worker(state) if state.settings.outbox_worker and not args.no_outbox \
+        else None
+    try:
+        uvicorn.run("issuer.app:app_from_environment", factory=True, host=args.host,
+                    port=args.port, workers=args.workers)
+    finally:
+        if worker is not None:
+            worker.stop()
     return EXIT_OK

@@ -26,7 +26,11 @@ class IssuedCredential(Base):
                                        name="uq_credentials_status_list_id"),
                       # publishing a list reads the set entries of one state: index-only
                       Index("ix_credentials_list_state", "status_list_id", "state",
-                            "status_index"))
+                            "status_index"),
+                      # /stats counts the current month per council and type from this
+                      # index alone (issuer.applications.reports.ClosedMonths)
+                      Index("ix_credentials_stats", "issued_at", "council_id",
+                            "certificate_type"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -51,3 +55,18 @@ class IssuedCredential(Base):
     state_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     suspended_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
+
+
+class BulkIssued(Base):
+    """Which registrations a bulk run (``issuer issue-bulk --run``) has issued to. The primary
+    key is the guarantee that a run issues one certificate a registration: a second process
+    that somehow issued to the same registration in the same run fails its whole batch on it
+    and rolls back (``issuer.credentials.bulk``)."""
+
+    __tablename__ = "bulk_issued"
+
+    run: Mapped[str] = mapped_column(String(64), primary_key=True)
+    certificate_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"),
+                                                 primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id"))

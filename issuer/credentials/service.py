@@ -26,7 +26,7 @@ from issuer.outbox import hooks
 from issuer.registry import eligibility
 from issuer.registry import service as register
 from issuer.registry.models import Registration
-from issuer.status.allocation import allocate
+from issuer.status.allocation import PositionPool, allocate, pooled
 from keys.keyring import KeyRing
 from keys.signing import parse_payload, sign_credential
 from schemas import credential as vc
@@ -62,15 +62,18 @@ class IssueContext:
     keyring: KeyRing
     public_base: str
     status_list_entries: int = MIN_ENTRIES
+    positions: PositionPool | None = None
+    """Where status-list positions come from, if not one by one (``allocation.PositionPool``)."""
 
 
 def issue_in(context: IssueContext, session: Session, request: IssueRequest, *, staff: Staff,
              now: datetime, window: tuple[datetime, datetime] | None = None,
              replacing: bool = False) -> IssuedCredential:
-    return issue(session, request, staff=staff, registry=context.registry,
-                 keyring=context.keyring, public_base=context.public_base, now=now,
-                 window=window, status_list_entries=context.status_list_entries,
-                 replacing=replacing)
+    with pooled(session, context.positions):
+        return issue(session, request, staff=staff, registry=context.registry,
+                     keyring=context.keyring, public_base=context.public_base, now=now,
+                     window=window, status_list_entries=context.status_list_entries,
+                     replacing=replacing)
 
 
 def new_certificate_number(prefix: str, type_code: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from issuer.db import Base, UtcDateTime
@@ -28,3 +28,14 @@ class OutboxMessage(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     """None while pending; then ``sent``, ``skipped`` or ``failed`` (attempts exhausted)."""
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OutboxPace(Base):
+    """One row: the earliest wall-clock time (Unix seconds) at which the next send may start,
+    shared by every worker process so ``PRAMAAN_OUTBOX_RATE`` holds for all of them together
+    (``issuer.outbox.pace``)."""
+
+    __tablename__ = "outbox_pace"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)

@@ -18,6 +18,7 @@ from issuer.digilocker.service import DigiLockerConfig
 from issuer.mail import service as mail
 from issuer.mail.transport import MailTransport, transport_for
 from issuer.outbox import service as outbox
+from issuer.outbox.pace import pacer
 from issuer.outbox.worker import OutboxWorker
 from issuer.registry import notices
 from issuer.status import service as status
@@ -81,7 +82,8 @@ def _run(state: IssuerState, table: dict[str, outbox.Handler], *, now: datetime
     """One pass: lifts first, so the pushes they enqueue go out in the same pass."""
     lift_ended_suspensions(state, now=now)
     return outbox.process_due(state.sessions, table, now=now, policy=policy(state),
-                              clock=state.clock)
+                              clock=state.clock,
+                              pace=pacer(state.sessions, state.settings.outbox_rate))
 
 
 def start_worker(state: IssuerState) -> OutboxWorker:

@@ -102,12 +102,15 @@ def pending(session: Session, kind: str | None = None) -> list[OutboxMessage]:
 
 def process_due(sessions: sessionmaker[Session], handlers: Mapping[str, Handler], *,
                 now: datetime, policy: RetryPolicy = RetryPolicy(), limit: int = 100,
-                clock: Callable[[], datetime] | None = None) -> OutboxReport:
+                clock: Callable[[], datetime] | None = None,
+                pace: Callable[[], None] | None = None) -> OutboxReport:
     """Process every row due at ``now`` once. Tests call this; the worker calls it in a loop.
 
     With ``clock``, each row's lease runs from when that row is claimed rather than from the
     start of the pass: a pass of many slow sends would otherwise claim its last rows with a lease
-    already (nearly) over, and another worker could take them while they are being sent."""
+    already (nearly) over, and another worker could take them while they are being sent.
+    ``pace`` (``issuer.outbox.pace``) is called before each row is claimed, and may wait: the
+    shared send rate of all workers."""
     now = _utc(now)
     with sessions.begin() as session:
         due = list(session.scalars(
@@ -115,6 +118,8 @@ def process_due(sessions: sessionmaker[Session], handlers: Mapping[str, Handler]
             .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit)))
     report = OutboxReport()
     for message_id in due:
+        if pace is not None:
+            pace()
         outcome = _process_one(sessions, handlers, message_id, now=now, policy=policy,
                                lease_from=max(now, _utc(clock())) if clock else now)
         if outcome is not None:

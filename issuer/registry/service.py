@@ -16,7 +16,7 @@ from issuer.registry.inputs import RegistrantIn
 from issuer.registry.models import Professional, Registration
 from schemas.credential import PractitionerRecord, Qualification
 from schemas.errors import Conflict, NotFound
-from schemas.registry import Registry, add_period
+from schemas.registry import Council, Registry, add_period
 
 
 def register(session: Session, registrant: RegistrantIn, *, registry: Registry, actor: str,
@@ -66,6 +66,13 @@ def lock(session: Session, registration: Registration) -> Registration:
                            .options(lazyload(Registration.professional))
                            .with_for_update().execution_options(populate_existing=True)
                            ).scalar_one()
+
+
+def normalised(registrant: RegistrantIn, council: Council) -> RegistrantIn:
+    """The registrant as ``register`` would store it (NFC text), or ``InvalidData`` naming a field
+    the council's certificates cannot print: the bulk import checks rows exactly as
+    ``register`` does."""
+    return _printable(registrant, council.scripts)
 
 
 def _printable(registrant: RegistrantIn, scripts: Sequence[str]) -> RegistrantIn:
