@@ -36,6 +36,7 @@ from issuer import db
 from issuer.auth.service import authenticate, create_token
 from issuer.credentials.bulk import BulkRun, run_bulk
 from issuer.delivery.service import certificate_pdf
+from issuer.delivery.signers import ensure_demo_authority
 from issuer.keystore import service as keystore
 from issuer.registry import rows as source
 from issuer.registry.imports import run_import
@@ -92,6 +93,10 @@ def prepare(url: str) -> str:
     with state.sessions.begin() as session:
         keystore.create_key(session, alg="ES256", now=now, kdf_cost=10,
                             passphrase=state.settings.key_passphrase.get_secret_value())
+        # the PDFs are signed (issue 15): the councils' document-signing certificates, as
+        # ``issuer init`` makes them
+        ensure_demo_authority(session, passphrase=state.settings.key_passphrase.get_secret_value(),
+                              now=now, kdf_cost=10)
         _row, token = create_token(session, name="bench", role="admin", councils=["*"], now=now,
                                    known_councils=set(state.registry.councils))
     state.engine.dispose()
