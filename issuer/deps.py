@@ -17,7 +17,10 @@ from issuer.auth.service import Staff, authenticate
 from issuer.state import IssuerState
 
 
-def get_state(request: Request) -> IssuerState:
+# The dependencies that only read what the app already holds are ``async``: FastAPI runs a sync
+# dependency in the thread pool, one thread hop each, and a public GET such as
+# ``/c/{number}/status`` paid four of them (about 0.1 ms each).
+async def get_state(request: Request) -> IssuerState:
     state: IssuerState = request.app.state.pramaan
     return state
 
@@ -46,7 +49,7 @@ def get_staff(session: SessionDep, state: StateDep,
 StaffDep = Annotated[Staff, Depends(get_staff)]
 
 
-def utc_now(state: StateDep) -> datetime:
+async def utc_now(state: StateDep) -> datetime:
     """The app's clock (``create_app(settings, clock=…)``), never the wall clock directly."""
     return state.clock()
 
@@ -54,7 +57,7 @@ def utc_now(state: StateDep) -> datetime:
 NowDep = Annotated[datetime, Depends(utc_now)]
 
 
-def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+async def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
     scheme, _, token = (authorization or "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
