@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
-from html import escape
 
 from sqlalchemy.orm import Session
 
 from issuer.applications.models import Application
+from issuer.mail.compose import bilingual_message, html_document, link, paragraphs
 from issuer.outbox import service as outbox
 from schemas.registry import Registry
 
@@ -28,6 +27,15 @@ KIND_TITLES: dict[str, tuple[str, str]] = {
     "duplicate": ("Duplicate Registration Certificate", "डुप्लिकेट पंजीकरण प्रमाणपत्र"),
     "renewal": ("Renewed Registration Certificate", "नवीनीकृत पंजीकरण प्रमाणपत्र"),
 }
+
+
+def kind_title(application: Application, registry: Registry) -> tuple[str, str]:
+    """What the application asks for, in English and Hindi: its certificate type's title, or
+    the kind's own (a duplicate, a renewal)."""
+    if application.kind in KIND_TITLES:
+        return KIND_TITLES[application.kind]
+    cert_type = registry.certificate_type(application.certificate_type)
+    return cert_type.title, cert_type.title_hi
 
 
 def notify(session: Session, application: Application, *, event: str, message: str,
@@ -75,29 +83,13 @@ def application_message(mail: ApplicationMail, *, sender: str, message_id: str,
         hi = (f"प्रिय {mail.name_hi},\n\n{mail.council_hi} ने आपके {mail.title_hi} के आवेदन "
               f"#{n} को अस्वीकार कर दिया है। बताया गया कारण:\n\n“{mail.message}”\n\nकारण दूर "
               "होने पर आप फिर से आवेदन कर सकते हैं। आपके आवेदन का पृष्ठ:")
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = Address(display_name=mail.name, addr_spec=mail.to)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id
-    message["Content-Language"] = "en, hi"
-    message.set_content(f"{en}\n{mail.link}\n\n— — —\n\n{hi}\n{mail.link}?lang=hi\n")
-    message.add_alternative(_html(subject, en, hi, mail.link), subtype="html")
-    return message
-
-
-def _html(subject: str, en: str, hi: str, link: str) -> str:
-    def block(lang: str, text: str, href: str) -> str:
-        paragraphs = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>"
-                             for p in text.split("\n\n"))
-        return (f'<div lang="{lang}">{paragraphs}'
-                f'<p><a href="{escape(href, quote=True)}">{escape(href)}</a></p></div>')
-
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>{escape(subject)}</title></head>"
-            '<body style="font-family:sans-serif">'
-            f"{block('en', en, link)}<hr>{block('hi', hi, link + '?lang=hi')}</body></html>")
+    hindi_link = f"{mail.link}?lang=hi"
+    return bilingual_message(
+        subject=subject, sender=sender, to=Address(display_name=mail.name, addr_spec=mail.to),
+        now=now, message_id=message_id,
+        text=f"{en}\n{mail.link}\n\n— — —\n\n{hi}\n{hindi_link}\n",
+        html=html_document(subject, f"{paragraphs(en)}<p>{link(mail.link)}</p>",
+                           f"{paragraphs(hi)}<p>{link(hindi_link)}</p>"))
 
 
 def compose(session: Session, job: outbox.Job, *, registry: Registry,
@@ -110,11 +102,7 @@ def compose(session: Session, job: outbox.Job, *, registry: Registry,
     if not professional.email:
         return None
     council = registry.council(application.council_id)
-    if application.kind in KIND_TITLES:
-        title, title_hi = KIND_TITLES[application.kind]
-    else:
-        cert_type = registry.certificate_type(application.certificate_type)
-        title, title_hi = cert_type.title, cert_type.title_hi
+    title, title_hi = kind_title(application, registry)
     return ApplicationMail(
         to=professional.email, name=professional.name,
         name_hi=professional.name_hi or professional.name, council=council.name,

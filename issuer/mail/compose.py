@@ -52,15 +52,10 @@ def certificate_message(mail: CertificateMail, *, sender: str, message_id: str, 
                "certificate lets anyone check that it is genuine and still valid.")
     hi_link = (f"{expires} तक पुनः डाउनलोड करें:\n{mail.link}\n\nप्रमाणपत्र पर दिए गए QR "
                "कोड से कोई भी इसकी प्रामाणिकता और वैधता जाँच सकता है।")
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = Address(display_name=mail.name, addr_spec=mail.to)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id
-    message["Content-Language"] = "en, hi"
-    message.set_content(f"{en}\n{en_link}\n\n— — —\n\n{hi}\n{hi_link}\n")
-    message.add_alternative(_html(subject, en, en_link, hi, hi_link, mail.link), subtype="html")
+    message = bilingual_message(
+        subject=subject, sender=sender, to=Address(display_name=mail.name, addr_spec=mail.to),
+        now=now, message_id=message_id, text=f"{en}\n{en_link}\n\n— — —\n\n{hi}\n{hi_link}\n",
+        html=_html(subject, en, en_link, hi, hi_link, mail.link))
     if pdf is not None:
         message.add_attachment(pdf, maintype="application", subtype="pdf",
                                filename=f"{mail.certificate_number}.pdf")
@@ -75,20 +70,44 @@ def outbox_message_id(*, outbox_id: int, created_at: datetime, kind: str, host: 
     return f"<outbox-{outbox_id}.{created_at.astimezone(UTC):%Y%m%d%H%M%S}.{kind}@{host}>"
 
 
-def _html(subject: str, en: str, en_link: str, hi: str, hi_link: str, link: str) -> str:
-    """The HTML alternative: a ``lang`` on the document and on each language's part, a
-    ``<title>``, and the "download it again until …" line ending in its own link."""
-    def para(text: str) -> str:
-        return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
+def bilingual_message(*, subject: str, sender: str, to: str | Address, now: datetime,
+                      message_id: str, text: str, html: str) -> EmailMessage:
+    """Every mail the issuer sends: English then Hindi, as plain text and as HTML."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = to
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id
+    message["Content-Language"] = "en, hi"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
 
-    anchor = f'<a href="{escape(link, quote=True)}">{escape(link)}</a>'
 
-    def link_part(text: str) -> str:
-        until, _, rest = text.partition(f"\n{link}\n\n")
-        return f"<p>{escape(until)} {anchor}</p>{para(rest)}"
-
+def html_document(subject: str, en: str, hi: str) -> str:
+    """The HTML alternative around two parts already in HTML: a ``lang`` on the document and on
+    each language's part, and a ``<title>``."""
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f"<title>{escape(subject)}</title></head>"
             '<body style="font-family:sans-serif">'
-            f'<div lang="en">{para(en)}{link_part(en_link)}</div><hr>'
-            f'<div lang="hi">{para(hi)}{link_part(hi_link)}</div></body></html>')
+            f'<div lang="en">{en}</div><hr><div lang="hi">{hi}</div></body></html>')
+
+
+def paragraphs(text: str) -> str:
+    """Plain text as HTML: a blank line starts a paragraph, a newline breaks the line."""
+    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
+
+
+def link(href: str) -> str:
+    return f'<a href="{escape(href, quote=True)}">{escape(href)}</a>'
+
+
+def _html(subject: str, en: str, en_link: str, hi: str, hi_link: str, href: str) -> str:
+    """The certificate mail's HTML: the "download it again until …" line ends in its own link."""
+    def link_part(text: str) -> str:
+        until, _, rest = text.partition(f"\n{href}\n\n")
+        return f"<p>{escape(until)} {link(href)}</p>{paragraphs(rest)}"
+
+    return html_document(subject, paragraphs(en) + link_part(en_link),
+                         paragraphs(hi) + link_part(hi_link))

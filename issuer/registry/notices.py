@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
-from html import escape
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
 from issuer.credentials.models import IssuedCredential
-from issuer.mail.compose import outbox_message_id
+from issuer.mail.compose import bilingual_message, html_document, outbox_message_id, paragraphs
 from issuer.mail.service import MailContext
 from issuer.outbox import service as outbox
 from issuer.outbox.hooks import MAIL_REGISTER, MAIL_REMINDER
@@ -103,21 +100,13 @@ def reminder(context: MailContext, session: Session, job: outbox.Job, now: datet
 def _send(context: MailContext, job: outbox.Job, now: datetime, person: Professional,
           subject: str, en: list[str], hi: list[str]) -> outbox.Send:
     assert person.email is not None
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = context.sender
-    message["To"] = Address(display_name=person.name, addr_spec=person.email)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = outbox_message_id(
-        outbox_id=job.id, created_at=job.created_at, kind=job.kind,
-        host=urlsplit(context.public_base).hostname or "localhost")
-    message["Content-Language"] = "en, hi"
-    message.set_content("\n".join(en) + "\n\n— — —\n\n" + "\n".join(hi) + "\n")
-    message.add_alternative(
-        "<!doctype html><html><body style=\"font-family:sans-serif\">"
-        f'<div lang="en"><p>{"<br>".join(escape(x) for x in en)}</p></div><hr>'
-        f'<div lang="hi"><p>{"<br>".join(escape(x) for x in hi)}</p></div></body></html>',
-        subtype="html")
+    message = bilingual_message(
+        subject=subject, sender=context.sender,
+        to=Address(display_name=person.name, addr_spec=person.email), now=now,
+        message_id=outbox_message_id(outbox_id=job.id, created_at=job.created_at, kind=job.kind,
+                                     host=urlsplit(context.public_base).hostname or "localhost"),
+        text="\n".join(en) + "\n\n— — —\n\n" + "\n".join(hi) + "\n",
+        html=html_document(subject, paragraphs("\n".join(en)), paragraphs("\n".join(hi))))
 
     def send() -> None:
         context.transport.send(message)

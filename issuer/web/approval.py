@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from issuer.applications.models import Application
-from issuer.mail.application_mail import KIND_TITLES
+from issuer.mail.application_mail import kind_title
 from schemas.registry import Registry
 
 
@@ -32,11 +32,7 @@ def approval_summary(application: Application, registry: Registry) -> ApprovalSu
     registration = application.registration
     professional = registration.professional
     council = registry.council(application.council_id)
-    if application.kind in KIND_TITLES:
-        title, title_hi = KIND_TITLES[application.kind]
-    else:
-        cert_type = registry.certificate_type(application.certificate_type)
-        title, title_hi = cert_type.title, cert_type.title_hi
+    title, title_hi = kind_title(application, registry)
     return ApprovalSummary(
         title=title, title_hi=title_hi, holder=professional.name,
         registration=registration.registration_number,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import re
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.policy import default
@@ -54,6 +55,9 @@ def test_a_suspension_is_mailed_with_every_certificate_it_suspended(
     assert "has suspended your registration" in text and "निलंबित किया है" in text
     assert "HMC/DC/2026/17" in text and rc.certificate_number in text
     assert notice[0]["To"].addresses[0].addr_spec == registration.professional.email
+    html = next(p for p in notice[0].walk() if p.get_content_type() == "text/html").get_content()
+    assert re.search(r'^<!doctype html><html lang="en"><head>.*<title>[^<]+</title>', html)
+    assert '<div lang="hi">' in html and "HMC/DC/2026/17" in html
 
 
 def test_reminders_are_enqueued_once_each_in_both_languages(desk: Desk, tmp_path: Path) -> None:
