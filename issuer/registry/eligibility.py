@@ -10,10 +10,11 @@ untrue (``docs/register.md``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.registry.models import Proceeding, Registration
@@ -66,16 +67,22 @@ def effective_state(registration: Registration, today: date) -> str:
     return registration.state
 
 
-def open_proceedings(session: Session, registration_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Proceeding).where(
-        Proceeding.registration_id == registration_id, Proceeding.closed_on.is_(None))) or 0
+def with_open_proceedings(session: Session, registration_ids: Collection[int]) -> set[int]:
+    """Those of ``registration_ids`` with disciplinary proceedings open: one query for a page
+    that judges many registrations at once (the review queue)."""
+    if not registration_ids:
+        return set()
+    return set(session.scalars(select(Proceeding.registration_id).distinct().where(
+        Proceeding.registration_id.in_(registration_ids), Proceeding.closed_on.is_(None))))
 
 
 def refusals(session: Session, registration: Registration, certificate_type: str,
-             now: datetime, *, replacing: bool = False) -> list[Refusal]:
+             now: datetime, *, replacing: bool = False,
+             proceedings_open: bool | None = None) -> list[Refusal]:
     """Every reason the register gives to refuse a ``certificate_type`` now, most serious
     first; empty when it may be issued. ``replacing``: a re-issue of an existing certificate,
-    which carries that certificate's suspension, so a suspension does not refuse it."""
+    which carries that certificate's suspension, so a suspension does not refuse it.
+    ``proceedings_open``: already known (``with_open_proceedings``), else read here."""
     today = india_today(now)
     state = effective_state(registration, today)
     number = registration.registration_number
@@ -100,15 +107,17 @@ def refusals(session: Session, registration: Registration, certificate_type: str
             f"पंजीकरण {number} निलंबित है" + (f" ({until} तक)" if until else ""),
             "no certificate is issued while the registration is suspended"))
     if certificate_type in STATEMENT_TYPES:
-        found += _standing(session, registration, certificate_type, today)
+        if proceedings_open is None:
+            proceedings_open = bool(with_open_proceedings(session, [registration.id]))
+        found += _standing(registration, certificate_type, today, proceedings_open)
     return found
 
 
-def _standing(session: Session, registration: Registration, certificate_type: str,
-              today: date) -> list[Refusal]:
+def _standing(registration: Registration, certificate_type: str, today: date,
+              proceedings_open: bool) -> list[Refusal]:
     number = registration.registration_number
     found: list[Refusal] = []
-    if open_proceedings(session, registration.id):
+    if proceedings_open:
         found.append(Refusal(
             ProceedingsOpen, f"disciplinary proceedings are open against registration {number}",
             f"पंजीकरण {number} के विरुद्ध अनुशासनात्मक कार्यवाही लंबित है",

@@ -178,9 +178,12 @@ def _refusals(session: Session, state: IssuerState, row: Application) -> list[Re
 
 
 def _ineligible(session: SessionDep, rows: list[Application], now: datetime) -> set[int]:
-    """The waiting applications the register would now refuse (it changed since they came)."""
+    """The waiting applications the register would now refuse (it changed since they came):
+    one query for the whole queue's open proceedings, not one per application."""
+    open_ids = eligibility.with_open_proceedings(session, {a.registration_id for a in rows})
     return {a.id for a in rows
-            if eligibility.refusals(session, a.registration, a.certificate_type, now)}
+            if eligibility.refusals(session, a.registration, a.certificate_type, now,
+                                    proceedings_open=a.registration_id in open_ids)}
 
 
 @router.get("/s/applications/{application_id}/documents/{document_id}")

@@ -41,6 +41,22 @@ def test_an_application_the_register_refuses_is_refused_at_once(
     assert (refused.status_code, refused.json()["error"]) == (409, ProceedingsOpen.code)
 
 
+def test_the_queue_flags_only_the_application_whose_registration_has_proceedings_open(
+        client: TestClient, browser: TestClient, person: MakePerson,
+        staff: Callable[..., dict[str, str]]) -> None:
+    accused, clear = person(), person()
+    flagged, fine = (client.post("/me/applications", json=gsc(p), headers=p.headers).json()["id"]
+                     for p in (accused, clear))
+    registrar = staff()
+    opened = client.post(f"/registrations/{accused.registration.id}/proceedings",
+                         headers=registrar, json={"opened_on": "2026-11-20", "reference": "D-2"})
+    assert opened.status_code == 201
+    _staff_sign_in(browser, registrar["Authorization"].removeprefix("Bearer "))
+    queue = browser.get("/s/queue?council=hmc").text
+    assert f'data-ineligible="{flagged}"' in queue
+    assert f'data-ineligible="{fine}"' not in queue and f'id="open-{fine}"' in queue
+
+
 def test_the_desk_blocks_approval_when_the_register_changed_after_submission(
         client: TestClient, browser: TestClient, settings: IssuerSettings,
         person: MakePerson, staff: Callable[..., dict[str, str]]) -> None:
