@@ -9,21 +9,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from issuer.app import create_app
 from issuer.auth import accounts
-from issuer.state import build_state
-from tests.clock import NOW, TestClock
-from tests.conftest import make_settings
+from issuer.state import IssuerState
+from tests.clock import NOW
+from tests.e2e.browsers import MailingIssuer, mailing_issuer
 from tests.issuer.applications.conftest import PDF
 from tests.issuer.mail.conftest import SmtpServer
-from tests.live import free_port, fresh_database, seed_issuer, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "issuer-pages"
@@ -34,36 +31,20 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/ch
                                 "(scripts/setup installs it)")
 
 
-@dataclass
-class Live:
-    base: str
-    registrar_token: str
-    smtp: SmtpServer
+Live = MailingIssuer
+
+
+def _staff_account(state: IssuerState) -> None:
+    with state.sessions.begin() as session:
+        accounts.create_account(session, email=STAFF_EMAIL, name="Meera Sharma",
+                                role="registrar", councils=["hmc"], now=NOW,
+                                known_councils=set(state.registry.councils))
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    smtp = SmtpServer()
-    smtp.start()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with fresh_database("sqlite", tmp_path) as engine:
-            settings = make_settings(
-                engine.url.render_as_string(hide_password=False), public_base_url=base,
-                smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
-                outbox_worker=True, outbox_poll_seconds=0.2, data_dir=tmp_path / "data")
-            state = build_state(settings, engine=engine, clock=TestClock(NOW))
-            token, _registration_id = seed_issuer(
-                state, professional={"email": EMAIL, "digilocker_id": None})
-            with state.sessions.begin() as session:
-                accounts.create_account(session, email=STAFF_EMAIL, name="Meera Sharma",
-                                        role="registrar", councils=["hmc"], now=NOW,
-                                        known_councils=set(state.registry.councils))
-            with serve(create_app(settings, state=state), port=port):
-                yield Live(base, token, smtp)
-    finally:
-        smtp.stop()
+    with mailing_issuer(tmp_path, email=EMAIL, prepare=_staff_account) as issuer:
+        yield issuer
 
 
 def _mail(smtp: SmtpServer, subject: str, to: str, timeout: float = 20) -> EmailMessage:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import shutil
 import statistics
 import threading
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from keys.jwk import KeyWindow, public_jwk
 from keys.signing import SigningKey
@@ -35,13 +34,13 @@ from keys.storage import generate_private_key
 from schemas.errors import MalformedCredential
 from schemas.qr_payload import decode_qr_text, encode_qr_text
 from tests.clock import NOW, TestClock
+from tests.e2e.browsers import launched_chromium
 from tests.live import free_port, serve
 from tests.verifier.conftest import JwksServer, _Handler, make_credential, sign
 from tests.verifier.test_trust_list import LIST_PATH, entry, publish, signed_list
 from verifier.api import create_app as create_verifier
 from verifier.settings import TrustedIssuer, VerifierSettings
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "offline-verifier"
 def key(alg: str) -> SigningKey:
     return SigningKey.from_private_key(generate_private_key(alg))
@@ -124,13 +123,8 @@ def services() -> Iterator[Services]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: scripts/setup installs Debian's chromium")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium(ARTIFACTS) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

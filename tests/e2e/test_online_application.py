@@ -7,19 +7,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from issuer.app import create_app
-from issuer.state import build_state
-from tests.clock import NOW, TestClock
-from tests.conftest import make_settings
+from tests.clock import NOW
+from tests.e2e.browsers import MailingIssuer, mailing_issuer
 from tests.issuer.applications.conftest import PDF
 from tests.issuer.mail.conftest import SmtpServer
-from tests.live import free_port, fresh_database, seed_issuer, serve
 from verifier.inputs import token_from_pdf
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.verify import Verifier
@@ -30,32 +26,13 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/ch
                                 "(scripts/setup installs it)")
 
 
-@dataclass
-class Live:
-    base: str
-    registrar_token: str
-    smtp: SmtpServer
+Live = MailingIssuer
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    smtp = SmtpServer()
-    smtp.start()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with fresh_database("sqlite", tmp_path) as engine:
-            settings = make_settings(
-                engine.url.render_as_string(hide_password=False), public_base_url=base,
-                smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
-                outbox_worker=True, outbox_poll_seconds=0.2, data_dir=tmp_path / "data")
-            state = build_state(settings, engine=engine, clock=TestClock(NOW))
-            token, _registration_id = seed_issuer(
-                state, professional={"email": EMAIL, "digilocker_id": None})
-            with serve(create_app(settings, state=state), port=port):
-                yield Live(base, token, smtp)
-    finally:
-        smtp.stop()
+    with mailing_issuer(tmp_path, email=EMAIL) as issuer:
+        yield issuer
 
 
 def _wait_for_mail(smtp: SmtpServer, subject: str, timeout: float = 20) -> EmailMessage:

@@ -23,7 +23,7 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image, ImageFilter
-from playwright.sync_api import Browser, Page, Request, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, Request, ViewportSize
 
 from issuer.app import create_app as create_issuer
 from issuer.delivery.qr import qr_image
@@ -31,6 +31,7 @@ from issuer.state import build_state
 from schemas.qr_payload import encode_qr_text
 from tests.clock import NOW, TestClock
 from tests.conftest import make_settings
+from tests.e2e.browsers import launched_chromium
 from tests.live import free_port, fresh_database, seed_issuer, serve
 from tests.pdfsig import edit_printed_glyph
 from tests.photos import Conditions, photograph, render_page
@@ -38,7 +39,6 @@ from verifier.api import create_app as create_verifier
 from verifier.settings import TrustedIssuer, VerifierSettings
 from verifier.web import page_policy
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "verifier-page"
 TTL_SECONDS = 1
 PHONE: ViewportSize = {"width": 360, "height": 780}
@@ -100,13 +100,8 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: scripts/setup installs Debian's chromium")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium(ARTIFACTS) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ out clears every saved item and the service worker."""
 from __future__ import annotations
 
 import base64
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from issuer.app import create_app
 from issuer.applicants import service as applicants
@@ -25,9 +24,9 @@ from issuer.web.common import APPLICANT_COOKIE
 from schemas.qr_payload import decode_qr_text
 from tests.clock import NOW, TestClock
 from tests.conftest import make_settings
+from tests.e2e.browsers import launched_chromium
 from tests.live import free_port, fresh_database, seed_issuer, serve
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "wallet"
 EMAIL = "asha.rani@example.org"
 
@@ -78,13 +77,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: scripts/setup installs Debian's chromium")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with launched_chromium(ARTIFACTS) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
