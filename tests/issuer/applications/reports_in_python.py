@@ -5,7 +5,6 @@ in Python."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 
@@ -13,24 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.applications.models import Application
+from issuer.applications.reports import CouncilSla
 from issuer.applications.service import APPROVED, COUNCILS_MOVE, QUERIED, REJECTED
 from issuer.auth.service import ALL_COUNCILS, Staff
 from issuer.credentials.models import IssuedCredential
 from schemas.credential import INDIA
 from schemas.registry import Registry
-
-
-@dataclass(frozen=True)
-class CouncilSla:
-    council: str
-    waiting: int
-    """Applications in which the council has the next move."""
-    oldest_wait_hours: float | None
-    median_wait_hours: float | None
-    with_applicant: int
-    """Applications waiting for the applicant's answer (not the council's time)."""
-    decided_30_days: int
-    median_processing_hours_30_days: float | None
 
 
 def sla(session: Session, staff: Staff, *, registry: Registry, now: datetime) -> list[CouncilSla]:
